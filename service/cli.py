@@ -1,0 +1,188 @@
+"""The `netadvisor` command: check and test trees, evaluate one, or serve the API."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from .engine import Catalog, EngineError, TreeCheckError
+from .engine.catalog import load_directory
+from .engine.model import Question
+from .engine.testing import run_tree_tests
+from .render.text import render_text
+
+
+def _parse_value(question: Question | None, text: str) -> object:
+    """A command-line answer turned into the JSON type its question expects."""
+    if question is None:
+        return text
+    if question.type == "boolean":
+        lowered = text.strip().lower()
+        if lowered in ("true", "yes", "y", "1"):
+            return True
+        if lowered in ("false", "no", "n", "0"):
+            return False
+        return text
+    if question.type == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+def _pairs(items: Sequence[str], flag: str) -> list[tuple[str, str]]:
+    out = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"netadvisor: {flag} takes ID=VALUE, got {item!r}")
+        out.append((key.strip(), value))
+    return out
+
+
+def _catalog(args: argparse.Namespace) -> Catalog:
+    return Catalog.load(args.trees, overlays=args.overlay or (),
+                        pricing_file=args.pricing_file)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    catalog = _catalog(args)
+    count = sum(len(v) for v in catalog.versions_by_tree.values())
+    print(f"ok: {len(catalog.tree_ids)} trees, {count} versions checked")
+    for tree_id in catalog.tree_ids:
+        versions = ", ".join(
+            f"{t.version}{' (default)' if t is catalog.defaults[tree_id] else ''}"
+            f"{' deprecated' if t.status == 'deprecated' else ''}"
+            for t in catalog.versions(tree_id))
+        print(f"  {tree_id}: {versions}")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    catalog = _catalog(args)
+    failed = False
+    total_cases = total_branches = total_untaken = 0
+    for tree_id in catalog.tree_ids:
+        for tree in catalog.versions(tree_id):
+            report = run_tree_tests(tree)
+            total_cases += len(tree.tests)
+            total_branches += report.branches
+            total_untaken += len(report.untaken)
+            mark = "ok  " if report.ok else "FAIL"
+            print(f"{mark} {tree.id} {tree.version}: {report.passed}/{len(tree.tests)} cases, "
+                  f"branch coverage {report.coverage:.0f}% ({report.branches} branches)")
+            for failure in report.failures:
+                print(f"       case failed: {failure}")
+            for untaken in report.untaken:
+                print(f"       not covered: {untaken}")
+            failed = failed or not report.ok
+    covered = total_branches - total_untaken
+    print(f"{total_cases} cases; {covered}/{total_branches} branches covered")
+    return 1 if failed else 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    catalog = _catalog(args)
+    tree = catalog.get(args.tree, args.version)
+    answers = {k: _parse_value(tree.questions.get(k), v) for k, v in _pairs(args.answer, "--answer")}
+    pricing: dict[str, object] = {}
+    for k, v in _pairs(args.price, "--price"):
+        try:
+            pricing[k] = float(v)
+        except ValueError:
+            pricing[k] = v
+    body = catalog.evaluate(args.tree, answers, version=args.version, pricing=pricing).to_dict()
+    if args.format == "json":
+        sys.stdout.write(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif args.format == "markdown":
+        from .render.markdown import render_markdown
+
+        sys.stdout.write(render_markdown(body))
+    else:
+        print(render_text(body))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    # Checking first gives the same clear message as `check` before gunicorn starts.
+    _catalog(args)
+    env = dict(os.environ)
+    env["NETADVISOR_HOST"] = args.host
+    env["NETADVISOR_PORT"] = str(args.port)
+    if args.workers:
+        env["NETADVISOR_WORKERS"] = str(args.workers)
+    if args.trees:
+        env["NETADVISOR_TREES_DIR"] = str(args.trees)
+    if args.overlay:
+        env["NETADVISOR_OVERLAY_DIRS"] = os.pathsep.join(str(p) for p in args.overlay)
+    if args.pricing_file:
+        env["NETADVISOR_PRICING_FILE"] = str(args.pricing_file)
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    argv = [gunicorn, "--config", "python:service.serving.gunicorn_conf", "service.wsgi:app"]
+    os.execvpe(argv[0], argv, env)  # noqa: S606 - replaces this process with the server
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="netadvisor", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def trees_options(p: argparse.ArgumentParser, positional: bool = True) -> None:
+        if positional:
+            p.add_argument("trees", nargs="?", type=Path, default=None,
+                           help="directory of trees (default: the bundled trees)")
+        else:
+            p.add_argument("--trees", type=Path, default=None,
+                           help="directory of trees (default: the bundled trees)")
+        p.add_argument("--overlay", type=Path, action="append",
+                       help="directory of trees layered over the others (repeatable)")
+        p.add_argument("--pricing-file", type=Path, default=None,
+                       help="YAML file of deployment prices")
+
+    p = sub.add_parser("check", help="load and check trees")
+    trees_options(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("test", help="run the trees' own test cases with branch coverage")
+    trees_options(p)
+    p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser("evaluate", help="evaluate one tree with answers")
+    p.add_argument("tree")
+    p.add_argument("--answer", "-a", action="append", default=[], metavar="ID=VALUE")
+    p.add_argument("--price", action="append", default=[], metavar="NAME=USD")
+    p.add_argument("--version", default=None)
+    p.add_argument("--format", choices=["json", "text", "markdown"], default="text")
+    trees_options(p, positional=False)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("serve", help="run the REST API under gunicorn")
+    p.add_argument("--host", default=os.environ.get("NETADVISOR_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("NETADVISOR_PORT", "8000")))
+    p.add_argument("--workers", type=int, default=None)
+    trees_options(p, positional=False)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except TreeCheckError as exc:
+        print(f"netadvisor: {exc}", file=sys.stderr)
+        return 1
+    except EngineError as exc:
+        print(f"netadvisor: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

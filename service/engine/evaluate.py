@@ -1,0 +1,266 @@
+"""Walks a compiled tree with a caller's answers and builds the evaluation result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InvalidAnswers, InvalidPricing, did_you_mean
+from .model import Alternative, Branch, CostItem, Leaf, QuestionNode, Tree, Warning
+
+
+def check_answers(tree: Tree, answers: Mapping[str, object]) -> dict[str, object]:
+    """Every answer validated against its question; all problems reported at once."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, object] = {}
+    questions = tree.questions
+    for qid, value in answers.items():
+        question = questions.get(qid)
+        if question is None:
+            valid = ", ".join(questions)
+            close = did_you_mean(str(qid), questions)
+            hint = f" Did you mean {close!r}?" if close else ""
+            errors[str(qid)] = [f"unknown question.{hint} Valid questions: {valid}."]
+            continue
+        try:
+            clean[qid] = question.coerce(value)
+        except ValueError as exc:
+            errors[qid] = [str(exc)]
+    if errors:
+        raise InvalidAnswers(
+            f"answers do not fit {tree.id} {tree.version}", errors,
+            tree=tree.id, version=tree.version,
+        )
+    return clean
+
+
+def check_pricing(tree: Tree, pricing: Mapping[str, object] | None) -> Mapping[str, float]:
+    """The prices in force: the tree's defaults with the caller's overrides on top."""
+    if not pricing:
+        return tree.prices
+    errors: dict[str, list[str]] = {}
+    prices = dict(tree.prices)
+    for name, value in pricing.items():
+        if name not in prices:
+            close = did_you_mean(str(name), prices)
+            hint = f" Did you mean {close!r}?" if close else ""
+            known = ", ".join(prices) or "none (this tree has no cost model)"
+            errors[str(name)] = [f"unknown price.{hint} Prices of this tree: {known}."]
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            errors[name] = ["expected a number of US dollars"]
+        elif not 0 <= value < 1e12:  # also refuses NaN, which fails every comparison
+            errors[name] = ["expected a number from 0 up to 1e12"]
+        else:
+            prices[name] = float(value)
+    if errors:
+        raise InvalidPricing(
+            f"pricing does not fit {tree.id} {tree.version}", errors,
+            tree=tree.id, version=tree.version,
+        )
+    return prices
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    node: QuestionNode
+    answer: object
+    branch: Branch
+    defaulted: bool
+
+
+def _walk_to_leaf(tree: Tree, start: str, values: Mapping[str, object]) -> Leaf | None:
+    """Where the answers lead from `start`; None if an unanswered question stops the walk."""
+    nodes = tree.nodes
+    node = nodes[start]
+    while isinstance(node, QuestionNode):
+        value = values.get(node.question.id)
+        if value is None:
+            return None
+        node = nodes[node.select(value).target]
+    return node
+
+
+def evaluate_tree(
+    tree: Tree,
+    answers: Mapping[str, object],
+    pricing: Mapping[str, object] | None = None,
+) -> Result:
+    """Validate, walk as far as the answers go, and return the Result."""
+    given = check_answers(tree, answers)
+    prices = check_pricing(tree, pricing)
+    values = {**tree.defaults, **given} if tree.defaults else given
+    nodes = tree.nodes
+    steps: list[Step] = []
+    node = nodes[tree.root]
+    while isinstance(node, QuestionNode):
+        qid = node.question.id
+        value = values.get(qid)
+        if value is None:
+            break
+        branch = node.select(value)
+        steps.append(Step(node, value, branch, qid not in given))
+        node = nodes[branch.target]
+    return Result(tree, tuple(steps), node, given, values, prices)
+
+
+def _cost_value(factors: tuple[tuple[str, Any], ...], values: Mapping[str, object],
+                prices: Mapping[str, float]) -> float | None:
+    total = 1.0
+    for kind, ref in factors:
+        if kind == "number":
+            total *= ref
+        elif kind == "price":
+            total *= prices[ref]
+        else:
+            answer = values.get(ref)
+            if not isinstance(answer, int):
+                return None
+            total *= answer
+    return round(total, 2)
+
+
+def costs_dict(items: tuple[CostItem, ...] | None, values: Mapping[str, object],
+               prices: Mapping[str, float]) -> dict[str, Any] | None:
+    """The cost block for a cost model, or None when a factor is unknown or there is none."""
+    if items is None:
+        return None
+    fill = {**prices, **values}
+    rows = []
+    low_total = high_total = 0.0
+    for item in items:
+        low = _cost_value(item.low, values, prices)
+        high = _cost_value(item.high, values, prices)
+        if low is None or high is None:
+            return None
+        low_total += low
+        high_total += high
+        rows.append({"id": item.id, "label": item.label, "low": low, "high": high,
+                     "basis": item.basis.render(fill), "source": item.source})
+    return {"currency": "USD", "period": "month", "items": rows,
+            "total": {"low": round(low_total, 2), "high": round(high_total, 2)}}
+
+
+def _warning_dicts(groups: tuple[tuple[Warning, ...], ...],
+                   fill: Mapping[str, object]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for group in groups:
+        for w in group:
+            if w.code in seen:
+                continue
+            seen.add(w.code)
+            item: dict[str, Any] = {"code": w.code, "message": w.message.render(fill)}
+            if w.source:
+                item["source"] = w.source
+            out.append(item)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The outcome of one evaluation; `to_dict()` is the public response body."""
+
+    tree: Tree
+    steps: tuple[Step, ...]
+    node: QuestionNode | Leaf
+    given: Mapping[str, object]
+    values: Mapping[str, object]
+    prices: Mapping[str, float]
+
+    @property
+    def complete(self) -> bool:
+        return isinstance(self.node, Leaf)
+
+    @property
+    def status(self) -> str:
+        return "complete" if isinstance(self.node, Leaf) else "needs_input"
+
+    @property
+    def recommendation_id(self) -> str | None:
+        return self.node.recommendation.id if isinstance(self.node, Leaf) else None
+
+    @property
+    def missing(self) -> list[str]:
+        if isinstance(self.node, Leaf):
+            return []
+        values = self.values
+        return [q for q in self.tree.reachable_questions[self.node.id] if q not in values]
+
+    def what_if(self) -> list[dict[str, Any]]:
+        """Each other answer on the path that would change the recommendation, and to what."""
+        leaf = self.node
+        if not isinstance(leaf, Leaf):
+            return []
+        current = leaf.recommendation.id
+        out: list[dict[str, Any]] = []
+        values = self.values
+        for step in self.steps:
+            node = step.node
+            for branch in node.branches:
+                if branch is step.branch:
+                    continue
+                other = _walk_to_leaf(self.tree, branch.target, values)
+                if other is None or other.recommendation.id == current:
+                    continue
+                rec = {"id": other.recommendation.id, "title": other.recommendation.title}
+                answers = branch.samples if node.lookup else (branch.label,)
+                for answer in answers:
+                    out.append({"question": node.question.id, "answer": answer,
+                                "recommendation": rec})
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        tree = self.tree
+        fill = {**self.prices, **self.values}
+        node = self.node
+        justification = [
+            {"question": s.node.question.id, "answer": s.answer,
+             "reason": s.branch.reason.render(fill), "defaulted": s.defaulted}
+            for s in self.steps
+        ]
+        body: dict[str, Any] = {
+            "tree": {"id": tree.id, "version": tree.version, "title": tree.title,
+                     "status": tree.status, "digest": tree.digest},
+            "status": self.status,
+        }
+        if isinstance(node, Leaf):
+            rec = node.recommendation
+            body["recommendation"] = {
+                "id": rec.id,
+                "title": rec.title,
+                "summary": node.summary.render(fill),
+                "reasons": [r.render(fill) for r in node.reasons],
+                "next_steps": [s.render(fill) for s in node.next_steps],
+                "commands": [{"command": c.command, "meaning": c.meaning}
+                             for c in node.commands],
+                "sources": [{"title": s.title, "url": s.url} for s in rec.sources],
+            }
+            body["justification"] = justification
+            body["alternatives"] = [self._alternative(a, fill) for a in node.alternatives]
+            body["costs"] = costs_dict(node.costs, self.values, self.prices)
+            body["warnings"] = _warning_dicts(
+                (tree.notices, *(s.branch.warnings for s in self.steps), node.warnings), fill)
+            body["next_question"] = None
+            body["missing"] = []
+            body["what_if"] = self.what_if()
+        else:
+            body["recommendation"] = None
+            body["justification"] = justification
+            body["alternatives"] = []
+            body["costs"] = None
+            body["warnings"] = _warning_dicts(
+                (tree.notices, *(s.branch.warnings for s in self.steps)), fill)
+            body["next_question"] = node.question.to_dict()
+            body["missing"] = self.missing
+            body["what_if"] = []
+        return body
+
+    def _alternative(self, alt: Alternative, fill: Mapping[str, object]) -> dict[str, Any]:
+        rec = alt.recommendation
+        item: dict[str, Any] = {"id": rec.id, "title": rec.title,
+                                "why_not": alt.why_not.render(fill)}
+        costs = costs_dict(rec.costs, self.values, self.prices)
+        if costs is not None:
+            item["costs"] = costs
+        return item

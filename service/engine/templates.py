@@ -1,0 +1,44 @@
+"""Text with {name} placeholders, compiled once and filled from answers and prices."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+def format_value(value: object) -> str:
+    """How an answer or a price reads in a sentence: 16.43, 30, yes, 5.10."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Template:
+    """A compiled text: literal pieces alternating with names to fill in."""
+
+    source: str
+    literals: tuple[str, ...]
+    names: tuple[str, ...]
+
+    @classmethod
+    def compile(cls, text: str) -> Template:
+        parts = _PLACEHOLDER.split(text)
+        return cls(text, tuple(parts[0::2]), tuple(parts[1::2]))
+
+    def render(self, values: Mapping[str, object]) -> str:
+        if not self.names:
+            return self.source
+        out = [self.literals[0]]
+        for name, literal in zip(self.names, self.literals[1:], strict=True):
+            value = values.get(name)
+            out.append("(not answered)" if value is None else format_value(value))
+            out.append(literal)
+        return "".join(out)

@@ -1,0 +1,114 @@
+"""Decision log: one structured event per evaluation, so a team can audit what was advised."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import flask
+
+from service.serving.logs import DECISION_LOGGER
+from service.serving.runtime import as_bool
+
+DECISION_ID_HEADER = "X-Decision-ID"
+MASKED = "***"
+
+log = logging.getLogger(DECISION_LOGGER)
+_EXTENSION = "netadvisor.decision_log"
+_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def parse_mask(value: object) -> frozenset[str]:
+    """Question ids whose answers are masked: a comma-separated string or a list."""
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        return frozenset(part for part in _SEPARATORS.split(value) if part)
+    if isinstance(value, list | tuple | set | frozenset):
+        return frozenset(str(item) for item in value)
+    raise ValueError(
+        f"DECISION_LOG_MASK must be a comma-separated list, not {type(value).__name__}"
+    )
+
+
+class DecisionLog:
+    """Emits decision events for one app with its masking settings."""
+
+    def __init__(self, *, enabled: bool = True, mask: frozenset[str] = frozenset()) -> None:
+        self.enabled = enabled
+        self.mask = mask
+
+    def masked(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        if not self.mask:
+            return dict(answers)
+        return {key: MASKED if key in self.mask else value for key, value in answers.items()}
+
+    def record(
+        self,
+        *,
+        tree_id: str,
+        version: str,
+        digest: str,
+        answers: Mapping[str, Any],
+        recommendation: str | None,
+        status: str,
+        duration_ms: float,
+    ) -> str:
+        decision_id = uuid.uuid4().hex
+        if self.enabled:
+            extra: dict[str, Any] = {
+                "event": "decision",
+                "decision_id": decision_id,
+                "tree_id": tree_id,
+                "tree_version": version,
+                "tree_digest": digest,
+                "answers": self.masked(answers),
+                "recommendation": recommendation,
+                "status": status,
+                "duration_ms": round(duration_ms, 3),
+            }
+            log.info("decision", extra=extra)
+        return decision_id
+
+
+def init_decision_log(app: flask.Flask) -> DecisionLog:
+    """Read ``DECISION_LOG`` (on by default) and ``DECISION_LOG_MASK`` from the config."""
+    decisions = DecisionLog(
+        enabled=as_bool(app.config.get("DECISION_LOG", True), "NETADVISOR_DECISION_LOG"),
+        mask=parse_mask(app.config.get("DECISION_LOG_MASK")),
+    )
+    app.extensions[_EXTENSION] = decisions
+    return decisions
+
+
+def record_decision(
+    *,
+    tree_id: str,
+    version: str,
+    digest: str,
+    answers: Mapping[str, Any],
+    recommendation: str | None,
+    status: str,
+    duration_ms: float,
+) -> str:
+    """Log one evaluation of the current app and return its ``decision_id``.
+
+    The id is also kept on ``flask.g`` so the access line of the same request names it.
+    """
+    decisions: DecisionLog | None = flask.current_app.extensions.get(_EXTENSION)
+    if decisions is None:
+        decisions = init_decision_log(flask.current_app)
+    decision_id = decisions.record(
+        tree_id=tree_id,
+        version=version,
+        digest=digest,
+        answers=answers,
+        recommendation=recommendation,
+        status=status,
+        duration_ms=duration_ms,
+    )
+    flask.g.decision_id = decision_id
+    return decision_id

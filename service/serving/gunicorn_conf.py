@@ -1,0 +1,128 @@
+"""gunicorn settings for netadvisor: reasoned defaults, each overridable by environment.
+
+Used as ``gunicorn -c python:service.serving.gunicorn_conf service.wsgi:app``.
+
+| variable | default | why |
+|---|---|---|
+| NETADVISOR_HOST | 127.0.0.1 | local use stays local; the image sets 0.0.0.0 |
+| NETADVISOR_PORT | 8080 | unprivileged, so the server never needs root |
+| NETADVISOR_WORKERS | usable cores + 1, at least 2 | evaluations are CPU-bound; the cores come from the affinity mask and the cgroup CPU limit, not the node |
+| NETADVISOR_LOG_LEVEL | info | |
+| GUNICORN_TIMEOUT | 15 s | a request costs milliseconds; a worker silent this long is stuck (or held by a slow client) and is replaced |
+| GUNICORN_GRACEFUL_TIMEOUT | 20 s | fits with a 5 s preStop pause in the pod's 30 s termination grace period |
+| GUNICORN_KEEPALIVE | 5 s | only used by the gthread worker class |
+| GUNICORN_MAX_REQUESTS / _JITTER | 20000 / 2000 | recycles workers to bound slow memory growth; the jitter keeps them from restarting together |
+| GUNICORN_LIMIT_REQUEST_LINE | 4094 | the longest API URL is far shorter |
+| GUNICORN_LIMIT_REQUEST_FIELDS | 50 | a proxy adds a handful of headers to a client's dozen |
+| GUNICORN_LIMIT_REQUEST_FIELD_SIZE | 8190 | room for long bearer tokens and cookies a portal domain may send |
+| GUNICORN_BACKLOG | 2048 | |
+| GUNICORN_WORKER_CLASS / GUNICORN_THREADS | sync / 1 | |
+| PROMETHEUS_MULTIPROC_DIR | a new temporary directory | cleared at start so counts from an earlier run are not added |
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from service.serving import runtime
+from service.serving.logs import logging_config
+
+
+def settings_from_env(env: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+    """The gunicorn settings the environment asks for; raises SettingError on bad values."""
+    host = runtime.env_str(env, ("NETADVISOR_HOST",), "127.0.0.1")
+    port = runtime.env_int(env, ("NETADVISOR_PORT",), 8080, minimum=1, maximum=65535)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    cpus = runtime.available_cpus()
+    level = runtime.env_choice(
+        env, ("NETADVISOR_LOG_LEVEL",), "info", ("debug", "info", "warning", "error", "critical")
+    )
+    worker_class = runtime.env_choice(env, ("GUNICORN_WORKER_CLASS",), "sync", ("sync", "gthread"))
+    return {
+        "bind": [f"{host}:{port}"],
+        "workers": runtime.env_int(
+            env,
+            ("NETADVISOR_WORKERS", "GUNICORN_WORKERS", "WEB_CONCURRENCY"),
+            runtime.default_workers(cpus),
+            minimum=1,
+            maximum=256,
+        ),
+        "worker_class": worker_class,
+        "threads": runtime.env_int(env, ("GUNICORN_THREADS",), 1, minimum=1, maximum=64),
+        "timeout": runtime.env_int(env, ("GUNICORN_TIMEOUT",), 15, minimum=1),
+        "graceful_timeout": runtime.env_int(env, ("GUNICORN_GRACEFUL_TIMEOUT",), 20, minimum=0),
+        "keepalive": runtime.env_int(env, ("GUNICORN_KEEPALIVE",), 5, minimum=0),
+        "max_requests": runtime.env_int(env, ("GUNICORN_MAX_REQUESTS",), 20000, minimum=0),
+        "max_requests_jitter": runtime.env_int(
+            env, ("GUNICORN_MAX_REQUESTS_JITTER",), 2000, minimum=0
+        ),
+        "limit_request_line": runtime.env_int(
+            env, ("GUNICORN_LIMIT_REQUEST_LINE",), 4094, minimum=256, maximum=8190
+        ),
+        "limit_request_fields": runtime.env_int(
+            env, ("GUNICORN_LIMIT_REQUEST_FIELDS",), 50, minimum=10, maximum=32768
+        ),
+        "limit_request_field_size": runtime.env_int(
+            env, ("GUNICORN_LIMIT_REQUEST_FIELD_SIZE",), 8190, minimum=256, maximum=65536
+        ),
+        "backlog": runtime.env_int(env, ("GUNICORN_BACKLOG",), 2048, minimum=16),
+        "loglevel": level,
+    }
+
+
+try:
+    _settings = settings_from_env(os.environ)
+    # Must be set before prometheus_client is first imported (the app import below
+    # gunicorn's preload does that), because the library picks its value store then.
+    _metrics_dir, _metrics_dir_owned = runtime.prepare_metrics_dir(os.environ)
+except (runtime.SettingError, OSError) as exc:
+    raise SystemExit(f"netadvisor: {exc}") from None
+
+bind = _settings["bind"]
+workers = _settings["workers"]
+worker_class = _settings["worker_class"]
+threads = _settings["threads"]
+timeout = _settings["timeout"]
+graceful_timeout = _settings["graceful_timeout"]
+keepalive = _settings["keepalive"]
+max_requests = _settings["max_requests"]
+max_requests_jitter = _settings["max_requests_jitter"]
+limit_request_line = _settings["limit_request_line"]
+limit_request_fields = _settings["limit_request_fields"]
+limit_request_field_size = _settings["limit_request_field_size"]
+backlog = _settings["backlog"]
+loglevel = _settings["loglevel"]
+
+# Load the app, and so the trees, the pricing file and the auth settings, in the
+# master before the port is bound: a bad configuration exits non-zero with its message
+# instead of crash-looping workers behind an open port. Workers fork with it loaded.
+preload_app = True
+worker_tmp_dir = runtime.heartbeat_dir()
+proc_name = "netadvisor"
+# The app writes one access line per request with the route template; gunicorn's own
+# access line would duplicate it without the route.
+accesslog = None
+errorlog = "-"
+logconfig_dict = logging_config(loglevel)
+# The control socket lives under $HOME, which is read-only in the container, and pods
+# are managed through the orchestrator, not gunicornc.
+control_socket_disable = True
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's live gauges from the multiprocess metrics."""
+    del server
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, str(_metrics_dir))
+
+
+def on_exit(server: Any) -> None:
+    """Remove the metrics directory if this process created it."""
+    del server
+    if _metrics_dir_owned:
+        shutil.rmtree(Path(_metrics_dir), ignore_errors=True)
