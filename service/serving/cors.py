@@ -9,7 +9,9 @@ from flask_cors import CORS
 
 # scheme://host[:port] and nothing else: a path, a wildcard or a pattern would widen
 # the list beyond the origins an operator named.
-_ORIGIN = re.compile(r"https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?")
+_ORIGIN = re.compile(
+    r"https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?"
+)
 _SEPARATORS = re.compile(r"[\s,]+")
 
 ALLOW_HEADERS = ("Authorization", "Content-Type", "If-None-Match", "X-Request-ID", "traceparent")

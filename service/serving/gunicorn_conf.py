@@ -2,22 +2,24 @@
 
 Used as ``gunicorn -c python:service.serving.gunicorn_conf service.wsgi:app``.
 
-| variable | default | why |
-|---|---|---|
-| NETADVISOR_HOST | 127.0.0.1 | local use stays local; the image sets 0.0.0.0 |
-| NETADVISOR_PORT | 8080 | unprivileged, so the server never needs root |
-| NETADVISOR_WORKERS | usable cores + 1, at least 2 | evaluations are CPU-bound; the cores come from the affinity mask and the cgroup CPU limit, not the node |
-| NETADVISOR_LOG_LEVEL | info | |
-| GUNICORN_TIMEOUT | 15 s | a request costs milliseconds; a worker silent this long is stuck (or held by a slow client) and is replaced |
-| GUNICORN_GRACEFUL_TIMEOUT | 20 s | fits with a 5 s preStop pause in the pod's 30 s termination grace period |
-| GUNICORN_KEEPALIVE | 5 s | only used by the gthread worker class |
-| GUNICORN_MAX_REQUESTS / _JITTER | 20000 / 2000 | recycles workers to bound slow memory growth; the jitter keeps them from restarting together |
-| GUNICORN_LIMIT_REQUEST_LINE | 4094 | the longest API URL is far shorter |
-| GUNICORN_LIMIT_REQUEST_FIELDS | 50 | a proxy adds a handful of headers to a client's dozen |
-| GUNICORN_LIMIT_REQUEST_FIELD_SIZE | 8190 | room for long bearer tokens and cookies a portal domain may send |
-| GUNICORN_BACKLOG | 2048 | |
-| GUNICORN_WORKER_CLASS / GUNICORN_THREADS | sync / 1 | |
-| PROMETHEUS_MULTIPROC_DIR | a new temporary directory | cleared at start so counts from an earlier run are not added |
+- NETADVISOR_HOST (127.0.0.1): local use stays local; the image sets 0.0.0.0.
+- NETADVISOR_PORT (8080): unprivileged, so the server never needs root.
+- NETADVISOR_WORKERS (usable cores + 1, at least 2): evaluations are CPU-bound; the
+  cores come from the affinity mask and the cgroup CPU limit, not the node's count.
+- NETADVISOR_LOG_LEVEL (info).
+- GUNICORN_TIMEOUT (15 s): a request costs milliseconds; a worker silent this long is
+  stuck, or held by a slow client, and is replaced.
+- GUNICORN_GRACEFUL_TIMEOUT (20 s): with a 5 s preStop pause it fits in the pod's 30 s
+  termination grace period.
+- GUNICORN_KEEPALIVE (5 s): only the gthread worker class keeps connections open.
+- GUNICORN_MAX_REQUESTS / GUNICORN_MAX_REQUESTS_JITTER (20000 / 2000): workers are
+  recycled to bound slow memory growth; the jitter keeps them from restarting together.
+- GUNICORN_LIMIT_REQUEST_LINE (4094): the longest API URL is far shorter.
+- GUNICORN_LIMIT_REQUEST_FIELDS (50): a proxy adds a handful of headers to a client's.
+- GUNICORN_LIMIT_REQUEST_FIELD_SIZE (8190): room for long tokens and a portal's cookies.
+- GUNICORN_BACKLOG (2048), GUNICORN_WORKER_CLASS (sync), GUNICORN_THREADS (1).
+- PROMETHEUS_MULTIPROC_DIR (a new temporary directory): its ``*.db`` files are removed
+  at start so counts from an earlier run are not added to this one's.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ def child_exit(server: Any, worker: Any) -> None:
     del server
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid, str(_metrics_dir))
+    multiprocess.mark_process_dead(worker.pid, str(_metrics_dir))  # type: ignore[no-untyped-call]
 
 
 def on_exit(server: Any) -> None:

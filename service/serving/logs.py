@@ -17,7 +17,7 @@ DECISION_LOGGER = "netadvisor.decision"
 _CONTEXT_FIELDS = ("request_id", "trace_id")
 
 
-class JsonFormatter(OrjsonFormatter):  # type: ignore[misc]
+class JsonFormatter(OrjsonFormatter):
     """One JSON object per line: timestamp, level, logger, message, then the extras."""
 
     def __init__(self, **kwargs: Any) -> None:

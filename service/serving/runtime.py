@@ -126,9 +126,9 @@ def heartbeat_dir() -> str | None:
     long enough for the arbiter to kill it; /dev/shm also stays writable when the
     container's root filesystem is read-only.
     """
-    shm = "/dev/shm"  # noqa: S108 - a tmpfs on Linux, not a shared temp dir for files
-    if os.path.isdir(shm) and os.access(shm, os.W_OK):
-        return shm
+    shm = Path("/dev/shm")  # noqa: S108 - a tmpfs on Linux, not a shared temp dir for files
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return str(shm)
     return None
 
 
