@@ -13,28 +13,9 @@ import orjson
 
 from .engine import Catalog, EngineError, TreeCheckError
 from .engine.catalog import load_directory
-from .engine.model import Question
+from .engine.evaluate import parse_text_answers
 from .engine.testing import run_tree_tests
 from .render.text import render_text
-
-
-def _parse_value(question: Question | None, text: str) -> object:
-    """A command-line answer turned into the JSON type its question expects."""
-    if question is None:
-        return text
-    if question.type == "boolean":
-        lowered = text.strip().lower()
-        if lowered in ("true", "yes", "y", "1"):
-            return True
-        if lowered in ("false", "no", "n", "0"):
-            return False
-        return text
-    if question.type == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    return text
 
 
 def _pairs(items: Sequence[str], flag: str) -> list[tuple[str, str]]:
@@ -91,7 +72,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     catalog = _catalog(args)
     tree = catalog.get(args.tree, args.version)
-    answers = {k: _parse_value(tree.questions.get(k), v) for k, v in _pairs(args.answer, "--answer")}
+    answers = parse_text_answers(tree, dict(_pairs(args.answer, "--answer")))
     pricing: dict[str, object] = {}
     for k, v in _pairs(args.price, "--price"):
         try:

@@ -35,6 +35,31 @@ def check_answers(tree: Tree, answers: Mapping[str, object]) -> dict[str, object
     return clean
 
 
+def parse_text_answers(tree: Tree, pairs: Mapping[str, str]) -> dict[str, object]:
+    """Answers written as text (command line, query string) turned into their JSON types.
+
+    Values that do not parse are passed on unchanged so `check_answers` reports them.
+    """
+    out: dict[str, object] = {}
+    for qid, text in pairs.items():
+        question = tree.questions.get(qid)
+        kind = question.type if question is not None else None
+        value: object = text
+        if kind == "boolean":
+            lowered = text.strip().lower()
+            if lowered in ("true", "yes", "y", "1"):
+                value = True
+            elif lowered in ("false", "no", "n", "0"):
+                value = False
+        elif kind == "integer":
+            try:
+                value = int(text.strip())
+            except ValueError:
+                pass
+        out[qid] = value
+    return out
+
+
 def check_pricing(tree: Tree, pricing: Mapping[str, object] | None) -> Mapping[str, float]:
     """The prices in force: the tree's defaults with the caller's overrides on top."""
     if not pricing:
