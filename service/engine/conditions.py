@@ -47,7 +47,7 @@ class IntRange:
 def parse_int_condition(when: object, minimum: int, maximum: int | None) -> IntRange:
     """Read an integer `when` and clip it to the question's domain."""
     if isinstance(when, bool) or not isinstance(when, int | str):
-        raise ConditionError(f"expected one of {INTEGER_FORMS}")
+        raise ConditionError(f"cannot read {when!r}; expected one of {INTEGER_FORMS}")
     text = str(when).strip()
     low: float
     high: float
@@ -59,7 +59,7 @@ def parse_int_condition(when: object, minimum: int, maximum: int | None) -> IntR
     else:
         match = _COMPARISON.match(text)
         if not match:
-            raise ConditionError(f"expected one of {INTEGER_FORMS}")
+            raise ConditionError(f"cannot read {text!r}; expected one of {INTEGER_FORMS}")
         op, number = match.group(1) or "==", match.group(2)
         try:
             n = int(number)

@@ -277,6 +277,8 @@ def iter_schema_errors(
         for msg in messages:
             if isinstance(msg, dict | list):
                 yield from iter_schema_errors(msg, current, path)
+            elif msg == "Missing data for required field.":
+                yield _location(path), "missing: this key is required", None
             else:
                 yield _location(path), str(msg), None
     else:
