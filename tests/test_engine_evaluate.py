@@ -1,0 +1,153 @@
+"""Evaluation: the walk, partial answers, defaults, costs, what-if and answer errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.engine import Catalog, InvalidAnswers, InvalidPricing
+
+TREES = Path(__file__).parent / "trees"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return Catalog.load(TREES)
+
+
+def test_complete_evaluation_matches_the_contract_shape(catalog: Catalog) -> None:
+    body = catalog.evaluate("example", {"external": True, "services": 20}).to_dict()
+    assert set(body) >= {
+        "tree", "status", "recommendation", "justification", "alternatives", "costs",
+        "warnings", "next_question", "missing", "what_if",
+    }
+    assert body["tree"]["id"] == "example" and body["tree"]["version"] == "1.0.0"
+    assert len(body["tree"]["digest"]) == 64
+    assert body["status"] == "complete"
+    assert body["recommendation"]["id"] == "ingress"
+    assert body["recommendation"]["reasons"] == ["One load balancer serves all 20 services."]
+    assert body["next_question"] is None and body["missing"] == []
+
+
+def test_justification_is_the_path_in_order_with_reasons_filled_in(catalog: Catalog) -> None:
+    body = catalog.evaluate("example", {"external": True, "services": 20}).to_dict()
+    steps = [(s["question"], s["answer"], s["defaulted"]) for s in body["justification"]]
+    assert steps == [("external", True, False), ("protocol", "http", True),
+                     ("services", 20, False)]
+    assert body["justification"][2]["reason"] == "20 services can share one load balancer."
+
+
+def test_costs_and_alternative_costs_compare_one_lb_with_many(catalog: Catalog) -> None:
+    body = catalog.evaluate("example", {"external": True, "services": 20}).to_dict()
+    assert body["costs"]["currency"] == "USD" and body["costs"]["period"] == "month"
+    assert body["costs"]["total"] == {"low": 16.43, "high": 30.0}
+    (alt,) = body["alternatives"]
+    assert alt["id"] == "loadbalancer"
+    assert alt["costs"]["total"] == {"low": 328.6, "high": 600.0}
+    assert alt["costs"]["items"][0]["basis"] == "20 load balancers at $16.43-30 a month each"
+    assert alt["costs"]["items"][0]["source"].startswith("https://aws.amazon.com/")
+
+
+def test_leaf_without_cost_model_has_null_costs(catalog: Catalog) -> None:
+    assert catalog.evaluate("example", {"external": False}).to_dict()["costs"] is None
+
+
+def test_partial_answers_ask_the_next_question(catalog: Catalog) -> None:
+    body = catalog.evaluate("example", {}).to_dict()
+    assert body["status"] == "needs_input"
+    assert body["recommendation"] is None
+    question = body["next_question"]
+    assert question["id"] == "external" and question["type"] == "boolean"
+    assert [o["id"] for o in question["options"]] == [True, False]
+    # services, protocol and kernel have defaults, so only external is still needed.
+    assert body["missing"] == ["external"]
+
+
+def test_answers_off_the_path_are_ignored_but_still_checked(catalog: Catalog) -> None:
+    body = catalog.evaluate("example", {"external": False, "services": 7}).to_dict()
+    assert body["recommendation"]["id"] == "clusterip"
+    assert [s["question"] for s in body["justification"]] == ["external"]
+    with pytest.raises(InvalidAnswers):
+        catalog.evaluate("example", {"external": False, "services": "seven"})
+
+
+def test_branch_warnings_are_carried(catalog: Catalog) -> None:
+    body = catalog.evaluate("example", {"external": True}).to_dict()
+    assert [w["code"] for w in body["warnings"]] == ["SINGLE_SERVICE"]
+
+
+def test_what_if_names_answers_that_change_the_recommendation(catalog: Catalog) -> None:
+    body = catalog.evaluate("example", {"external": True, "services": 20}).to_dict()
+    changes = {(w["question"], w["answer"]): w["recommendation"]["id"] for w in body["what_if"]}
+    assert changes == {
+        ("external", False): "clusterip",
+        ("protocol", "tcp"): "loadbalancer",
+        ("services", "1"): "loadbalancer",
+    }
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "words"),
+    [
+        ({"externl": True}, "externl", "Did you mean 'external'? Valid questions: external"),
+        ({"external": "yes"}, "external", "expected true or false"),
+        ({"external": True, "protocol": "udp"}, "protocol", "choose one of: http, tcp"),
+        ({"external": True, "services": 0}, "services", "below the minimum of 1"),
+        ({"external": True, "services": 10001}, "services", "above the maximum of 10000"),
+        ({"external": True, "services": 2.5}, "services", "expected a whole number"),
+        ({"external": True, "services": True}, "services", "expected a whole number"),
+        ({"kernel": "five"}, "kernel", "not a version"),
+        ({"kernel": "5." * 200}, "kernel", "longer than 200 characters"),
+        ({"external": None}, "external", "got null"),
+    ],
+)
+def test_bad_answers_raise_structured_errors(
+    catalog: Catalog, answers: dict[str, object], field: str, words: str
+) -> None:
+    with pytest.raises(InvalidAnswers) as info:
+        catalog.evaluate("example", answers)
+    error = info.value
+    assert error.tree == "example" and error.version == "1.0.0"
+    assert field in error.errors
+    assert words in " ".join(error.errors[field])
+
+
+def test_every_bad_answer_is_reported_at_once(catalog: Catalog) -> None:
+    with pytest.raises(InvalidAnswers) as info:
+        catalog.evaluate("example", {"external": 1, "services": -1, "nope": 1})
+    assert set(info.value.errors) == {"external", "services", "nope"}
+
+
+def test_pricing_override_changes_figures(catalog: Catalog) -> None:
+    body = catalog.evaluate(
+        "example", {"external": True, "services": 20}, pricing={"lb_month_low": 10}
+    ).to_dict()
+    assert body["costs"]["total"] == {"low": 10.0, "high": 30.0}
+    assert body["alternatives"][0]["costs"]["total"]["low"] == 200.0
+    assert "$10-30" in body["costs"]["items"][0]["basis"]
+
+
+@pytest.mark.parametrize(
+    ("pricing", "words"),
+    [
+        ({"lb_month_lo": 1}, "Did you mean 'lb_month_low'?"),
+        ({"lb_month_low": -1}, "from 0 up to 1e12"),
+        ({"lb_month_low": "cheap"}, "expected a number"),
+        ({"lb_month_low": float("nan")}, "from 0 up to 1e12"),
+        ({"lb_month_low": 1e300}, "from 0 up to 1e12"),
+    ],
+)
+def test_bad_pricing_is_refused(catalog: Catalog, pricing: dict[str, object], words: str) -> None:
+    with pytest.raises(InvalidPricing) as info:
+        catalog.evaluate("example", {"external": True}, pricing=pricing)
+    assert words in " ".join(next(iter(info.value.errors.values())))
+
+
+def test_evaluation_does_not_change_the_tree(catalog: Catalog) -> None:
+    before = catalog.evaluate("example", {"external": True, "services": 20}).to_dict()
+    before["recommendation"]["reasons"].append("mutated by a caller")
+    before["costs"]["items"].clear()
+    after = catalog.evaluate("example", {"external": True, "services": 20}).to_dict()
+    assert after["recommendation"]["reasons"] == ["One load balancer serves all 20 services."]
+    assert after["costs"]["items"]
