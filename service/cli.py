@@ -12,7 +12,6 @@ from pathlib import Path
 import orjson
 
 from .engine import Catalog, EngineError, TreeCheckError
-from .engine.catalog import load_directory
 from .engine.evaluate import parse_text_answers
 from .engine.testing import run_tree_tests
 from .render.text import render_text
@@ -29,8 +28,7 @@ def _pairs(items: Sequence[str], flag: str) -> list[tuple[str, str]]:
 
 
 def _catalog(args: argparse.Namespace) -> Catalog:
-    return Catalog.load(args.trees, overlays=args.overlay or (),
-                        pricing_file=args.pricing_file)
+    return Catalog.load(args.trees, overlays=args.overlay or (), pricing_file=args.pricing_file)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -41,7 +39,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         versions = ", ".join(
             f"{t.version}{' (default)' if t is catalog.defaults[tree_id] else ''}"
             f"{' deprecated' if t.status == 'deprecated' else ''}"
-            for t in catalog.versions(tree_id))
+            for t in catalog.versions(tree_id)
+        )
         print(f"  {tree_id}: {versions}")
     return 0
 
@@ -57,8 +56,10 @@ def cmd_test(args: argparse.Namespace) -> int:
             total_branches += report.branches
             total_untaken += len(report.untaken)
             mark = "ok  " if report.ok else "FAIL"
-            print(f"{mark} {tree.id} {tree.version}: {report.passed}/{len(tree.tests)} cases, "
-                  f"branch coverage {report.coverage:.0f}% ({report.branches} branches)")
+            print(
+                f"{mark} {tree.id} {tree.version}: {report.passed}/{len(tree.tests)} cases, "
+                f"branch coverage {report.coverage:.0f}% ({report.branches} branches)"
+            )
             for failure in report.failures:
                 print(f"       case failed: {failure}")
             for untaken in report.untaken:
@@ -116,15 +117,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     def trees_options(p: argparse.ArgumentParser, positional: bool = True) -> None:
         if positional:
-            p.add_argument("trees", nargs="?", type=Path, default=None,
-                           help="directory of trees (default: the bundled trees)")
+            p.add_argument(
+                "trees",
+                nargs="?",
+                type=Path,
+                default=None,
+                help="directory of trees (default: the bundled trees)",
+            )
         else:
-            p.add_argument("--trees", type=Path, default=None,
-                           help="directory of trees (default: the bundled trees)")
-        p.add_argument("--overlay", type=Path, action="append",
-                       help="directory of trees layered over the others (repeatable)")
-        p.add_argument("--pricing-file", type=Path, default=None,
-                       help="YAML file of deployment prices")
+            p.add_argument(
+                "--trees",
+                type=Path,
+                default=None,
+                help="directory of trees (default: the bundled trees)",
+            )
+        p.add_argument(
+            "--overlay",
+            type=Path,
+            action="append",
+            help="directory of trees layered over the others (repeatable)",
+        )
+        p.add_argument(
+            "--pricing-file", type=Path, default=None, help="YAML file of deployment prices"
+        )
 
     p = sub.add_parser("check", help="load and check trees")
     trees_options(p)

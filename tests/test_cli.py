@@ -15,7 +15,10 @@ BROKEN = HERE / "fixtures" / "broken"
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "service.cli", *args],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -42,8 +45,10 @@ def test_test_reports_cases_and_branch_coverage() -> None:
 
 def test_test_fails_on_a_failing_case_and_on_missing_coverage(tmp_path: Path) -> None:
     text = (TREES / "example" / "1.0.0.yaml").read_text()
-    text = text.replace("expect: {status: complete, recommendation: clusterip}",
-                        "expect: {status: complete, recommendation: ingress}")
+    text = text.replace(
+        "expect: {status: complete, recommendation: clusterip}",
+        "expect: {status: complete, recommendation: ingress}",
+    )
     # Drop the only TCP case so the protocol -> tcp branch is never taken.
     start = text.index("  - name: TCP\n")
     end = text.index("  - name: nothing answered yet")
@@ -52,13 +57,25 @@ def test_test_fails_on_a_failing_case_and_on_missing_coverage(tmp_path: Path) ->
     (tmp_path / "example" / "1.0.0.yaml").write_text(text)
     done = run("test", str(tmp_path))
     assert done.returncode == 1
-    assert "case failed: internal only: recommendation 'clusterip', expected 'ingress'" in done.stdout
+    assert (
+        "case failed: internal only: recommendation 'clusterip', expected 'ingress'" in done.stdout
+    )
     assert "not covered: proto -> per-service (when protocol is tcp)" in done.stdout
 
 
 def test_evaluate_json() -> None:
-    done = run("evaluate", "example", "--trees", str(TREES), "--answer", "external=yes",
-               "--answer", "services=20", "--format", "json")
+    done = run(
+        "evaluate",
+        "example",
+        "--trees",
+        str(TREES),
+        "--answer",
+        "external=yes",
+        "--answer",
+        "services=20",
+        "--format",
+        "json",
+    )
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
     assert body["recommendation"]["id"] == "ingress"
@@ -66,8 +83,18 @@ def test_evaluate_json() -> None:
 
 
 def test_evaluate_text_with_price_override() -> None:
-    done = run("evaluate", "example", "--trees", str(TREES), "-a", "external=true",
-               "-a", "services=20", "--price", "lb_month_low=10")
+    done = run(
+        "evaluate",
+        "example",
+        "--trees",
+        str(TREES),
+        "-a",
+        "external=true",
+        "-a",
+        "services=20",
+        "--price",
+        "lb_month_low=10",
+    )
     assert done.returncode == 0, done.stderr
     assert "Recommendation: One shared Ingress [ingress]" in done.stdout
     assert "Total: $10-$30" in done.stdout

@@ -23,8 +23,9 @@ def test_default_is_the_highest_current_version() -> None:
 
 def test_a_pinned_deprecated_version_evaluates_and_warns() -> None:
     catalog = Catalog.load(VERSIONS)
-    body = catalog.evaluate("example", {"external": True, "services": 20},
-                            version="1.0.0").to_dict()
+    body = catalog.evaluate(
+        "example", {"external": True, "services": 20}, version="1.0.0"
+    ).to_dict()
     assert body["tree"]["version"] == "1.0.0" and body["tree"]["status"] == "deprecated"
     assert body["costs"]["total"]["low"] == 15.0  # the old version keeps its own figures
     (warning,) = body["warnings"]

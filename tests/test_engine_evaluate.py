@@ -19,8 +19,16 @@ def catalog() -> Catalog:
 def test_complete_evaluation_matches_the_contract_shape(catalog: Catalog) -> None:
     body = catalog.evaluate("example", {"external": True, "services": 20}).to_dict()
     assert set(body) >= {
-        "tree", "status", "recommendation", "justification", "alternatives", "costs",
-        "warnings", "next_question", "missing", "what_if",
+        "tree",
+        "status",
+        "recommendation",
+        "justification",
+        "alternatives",
+        "costs",
+        "warnings",
+        "next_question",
+        "missing",
+        "what_if",
     }
     assert body["tree"]["id"] == "example" and body["tree"]["version"] == "1.0.0"
     assert len(body["tree"]["digest"]) == 64
@@ -33,8 +41,7 @@ def test_complete_evaluation_matches_the_contract_shape(catalog: Catalog) -> Non
 def test_justification_is_the_path_in_order_with_reasons_filled_in(catalog: Catalog) -> None:
     body = catalog.evaluate("example", {"external": True, "services": 20}).to_dict()
     steps = [(s["question"], s["answer"], s["defaulted"]) for s in body["justification"]]
-    assert steps == [("external", True, False), ("protocol", "http", True),
-                     ("services", 20, False)]
+    assert steps == [("external", True, False), ("protocol", "http", True), ("services", 20, False)]
     assert body["justification"][2]["reason"] == "20 services can share one load balancer."
 
 

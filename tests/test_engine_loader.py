@@ -17,8 +17,10 @@ def test_plain_yaml_parses() -> None:
 
 def test_billion_laughs_is_refused_at_the_first_anchor() -> None:
     bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-    bomb += "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}" + f",*{chr(97 + i)}" * 8 + "]\n"
-                    for i in range(8))
+    bomb += "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}" + f",*{chr(97 + i)}" * 8 + "]\n"
+        for i in range(8)
+    )
     started = time.perf_counter()
     with pytest.raises(YamlRefused, match="anchors"):
         parse_yaml(bomb)

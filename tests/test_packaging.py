@@ -17,9 +17,19 @@ ROOT = Path(__file__).parent.parent
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out),
-         str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (built,) = out.glob("netadvisor-*.whl")
     return built
@@ -27,8 +37,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_contains_every_tree_file_and_the_spec(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    trees = sorted(p.relative_to(ROOT).as_posix()
-                   for p in (ROOT / "decision_trees").glob("*/*.yaml"))
+    trees = sorted(
+        p.relative_to(ROOT).as_posix() for p in (ROOT / "decision_trees").glob("*/*.yaml")
+    )
     assert trees, "the repository has bundled trees"
     for tree in trees:
         assert f"service/{tree}" in names
@@ -38,9 +49,21 @@ def test_wheel_contains_every_tree_file_and_the_spec(wheel: Path) -> None:
 def test_installed_wheel_loads_its_bundled_trees(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-         "--target", str(target), str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     script = (
         "import service, service.engine as e; "
@@ -48,8 +71,15 @@ def test_installed_wheel_loads_its_bundled_trees(wheel: Path, tmp_path: Path) ->
         "print(','.join(e.Catalog.load().tree_ids))"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     module_file, trees_dir, tree_ids = done.stdout.strip().splitlines()
     assert module_file.startswith(str(target))

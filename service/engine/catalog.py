@@ -13,7 +13,7 @@ from .compiler import compile_tree
 from .errors import Problem, TreeCheckError, UnknownTree, UnknownVersion, did_you_mean
 from .evaluate import Result, evaluate_tree
 from .loader import YamlRefused, read_tree_file
-from .model import Price, Tree, Warning
+from .model import Tree, Warning
 from .templates import Template
 
 DEPRECATED_CODE = "TREE_VERSION_DEPRECATED"
@@ -48,8 +48,13 @@ def load_directory(directory: Path) -> tuple[list[Tree], list[Problem]]:
             if path.name.startswith("."):
                 continue
             if path.suffix != ".yaml" or not path.is_file():
-                problems.append(Problem(shown, "", "unexpected file; tree files are named "
-                                        "<version>.yaml, like 1.0.0.yaml"))
+                problems.append(
+                    Problem(
+                        shown,
+                        "",
+                        "unexpected file; tree files are named <version>.yaml, like 1.0.0.yaml",
+                    )
+                )
                 continue
             try:
                 raw = read_tree_file(path)
@@ -69,8 +74,9 @@ def load_directory(directory: Path) -> tuple[list[Tree], list[Problem]]:
     return trees, problems
 
 
-def _load_pricing_file(path: Path, trees: Mapping[tuple[str, str], Tree]) -> tuple[
-        dict[str, float], dict[str, dict[str, float]], list[Problem]]:
+def _load_pricing_file(
+    path: Path, trees: Mapping[tuple[str, str], Tree]
+) -> tuple[dict[str, float], dict[str, dict[str, float]], list[Problem]]:
     """Deployment prices: `prices` for every tree declaring them, `trees` per tree id."""
     shown = str(path)
     problems: list[Problem] = []
@@ -79,8 +85,18 @@ def _load_pricing_file(path: Path, trees: Mapping[tuple[str, str], Tree]) -> tup
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         return {}, {}, [Problem(shown, "", f"cannot read the pricing file: {exc}")]
     if not isinstance(data, dict) or set(data) - {"prices", "trees"}:
-        return {}, {}, [Problem(shown, "", "expected a mapping with `prices:` (name: USD) "
-                                "and/or `trees:` (tree id: {name: USD})")]
+        return (
+            {},
+            {},
+            [
+                Problem(
+                    shown,
+                    "",
+                    "expected a mapping with `prices:` (name: USD) "
+                    "and/or `trees:` (tree id: {name: USD})",
+                )
+            ],
+        )
     known = {name for t in trees.values() for name in t.pricing}
     tree_ids = {t.id for t in trees.values()}
 
@@ -93,8 +109,14 @@ def _load_pricing_file(path: Path, trees: Mapping[tuple[str, str], Tree]) -> tup
         for name, value in block.items():
             if name not in allowed:
                 close = did_you_mean(str(name), allowed)
-                problems.append(Problem(shown, f"{where}.{name}", "no loaded tree has this price",
-                                        f"did you mean {close!r}?" if close else None))
+                problems.append(
+                    Problem(
+                        shown,
+                        f"{where}.{name}",
+                        "no loaded tree has this price",
+                        f"did you mean {close!r}?" if close else None,
+                    )
+                )
             elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 problems.append(Problem(shown, f"{where}.{name}", "expected a number >= 0"))
             else:
@@ -106,8 +128,14 @@ def _load_pricing_file(path: Path, trees: Mapping[tuple[str, str], Tree]) -> tup
     for tree_id, block in (data.get("trees") or {}).items():
         if tree_id not in tree_ids:
             close = did_you_mean(str(tree_id), tree_ids)
-            problems.append(Problem(shown, f"trees.{tree_id}", "no such tree",
-                                    f"did you mean {close!r}?" if close else None))
+            problems.append(
+                Problem(
+                    shown,
+                    f"trees.{tree_id}",
+                    "no such tree",
+                    f"did you mean {close!r}?" if close else None,
+                )
+            )
             continue
         names = {n for t in trees.values() if t.id == tree_id for n in t.pricing}
         per_tree[tree_id] = numbers(block, f"trees.{tree_id}", names)
@@ -125,8 +153,12 @@ def _priced(tree: Tree, shared: Mapping[str, float], own: Mapping[str, float]) -
 def _with_notice(tree: Tree, current: Tree | None) -> Tree:
     if tree.status != "deprecated":
         return tree
-    now = f" The current version is {current.version}; evaluate without a version or pin " \
-          f"{current.version}." if current is not None else ""
+    now = (
+        f" The current version is {current.version}; evaluate without a version or pin "
+        f"{current.version}."
+        if current is not None
+        else ""
+    )
     text = f"{tree.id} {tree.version} is deprecated: {tree.deprecation_message}{now}"
     # Literal text: deprecation messages are not templates.
     notice = Warning(DEPRECATED_CODE, Template(text, (text,), ()), tree.deprecation_source)
@@ -159,7 +191,9 @@ class Catalog:
                 # An overlay replaces a bundled version with the same id and version.
                 by_key[(tree.id, tree.version)] = tree
         if not by_key and not problems:
-            problems.append(Problem(str(base), "", "no tree files found (<tree-id>/<version>.yaml)"))
+            problems.append(
+                Problem(str(base), "", "no tree files found (<tree-id>/<version>.yaml)")
+            )
         if pricing_file is not None:
             shared, per_tree, found = _load_pricing_file(Path(pricing_file), by_key)
             problems.extend(found)
@@ -206,9 +240,10 @@ class Catalog:
         listed = ", ".join(t.version for t in versions)
         raise UnknownVersion(
             f"{tree_id} has no version {version!r}; versions: {listed}",
-            tree=tree_id, version=version,
+            tree=tree_id,
+            version=version,
             suggestion=f"pin one of {listed} or leave the version out for "
-                       f"{self.defaults[tree_id].version}",
+            f"{self.defaults[tree_id].version}",
         )
 
     def evaluate(

@@ -131,8 +131,13 @@ def _build(check: _Checker, data: dict[str, Any]) -> Tree | None:
         check.problem("deprecation", "only a version with status: deprecated takes deprecation")
 
     pricing = {
-        name: Price(name, p["value"], p["unit"], p["description"],
-                    check.source(f"pricing.{name}.source", p.get("source")))
+        name: Price(
+            name,
+            p["value"],
+            p["unit"],
+            p["description"],
+            check.source(f"pricing.{name}.source", p.get("source")),
+        )
         for name, p in (data.get("pricing") or {}).items()
     }
     questions = _questions(check, data["questions"])
@@ -260,8 +265,11 @@ def _with_default(question: Question, default: object) -> Question:
 
 
 def _factors(
-    check: _Checker, where: str, raw: list[Any],
-    questions: Mapping[str, Question], pricing: Mapping[str, Price],
+    check: _Checker,
+    where: str,
+    raw: list[Any],
+    questions: Mapping[str, Question],
+    pricing: Mapping[str, Price],
 ) -> tuple[Factor, ...]:
     out: list[Factor] = []
     for j, f in enumerate(raw):
@@ -279,16 +287,23 @@ def _factors(
                 check.problem(at, f"question {f!r} is {questions[f].type}; factors need integer")
             out.append(("answer", f))
         elif isinstance(f, str):
-            check.unknown(at, "price or integer question", f, [*pricing, *(
-                q.id for q in questions.values() if q.type == "integer")])
+            check.unknown(
+                at,
+                "price or integer question",
+                f,
+                [*pricing, *(q.id for q in questions.values() if q.type == "integer")],
+            )
         else:
             check.problem(at, "a cost factor is a number, an integer question or a price name")
     return tuple(out)
 
 
 def _costs(
-    check: _Checker, where: str, items: list[dict[str, Any]] | None,
-    questions: Mapping[str, Question], pricing: Mapping[str, Price],
+    check: _Checker,
+    where: str,
+    items: list[dict[str, Any]] | None,
+    questions: Mapping[str, Question],
+    pricing: Mapping[str, Price],
 ) -> tuple[CostItem, ...] | None:
     if items is None:
         return None
@@ -317,8 +332,11 @@ def _commands(items: list[dict[str, str]] | None) -> tuple[Command, ...]:
 
 
 def _recommendation(
-    check: _Checker, rec_id: str, rec: dict[str, Any],
-    questions: Mapping[str, Question], pricing: Mapping[str, Price],
+    check: _Checker,
+    rec_id: str,
+    rec: dict[str, Any],
+    questions: Mapping[str, Question],
+    pricing: Mapping[str, Price],
 ) -> Recommendation:
     where = f"recommendations.{rec_id}"
     sources = []
@@ -331,16 +349,19 @@ def _recommendation(
         summary=check.template(f"{where}.summary", rec["summary"]),
         sources=tuple(sources),
         warnings=check.warnings(where, rec.get("warnings")),
-        next_steps=tuple(check.template(f"{where}.next_steps", s)
-                         for s in rec.get("next_steps") or []),
+        next_steps=tuple(
+            check.template(f"{where}.next_steps", s) for s in rec.get("next_steps") or []
+        ),
         commands=_commands(rec.get("commands")),
         costs=_costs(check, f"{where}.costs", rec.get("costs"), questions, pricing),
     )
 
 
 def _nodes(
-    check: _Checker, raw_nodes: Mapping[str, dict[str, Any]],
-    questions: Mapping[str, Question], recommendations: Mapping[str, Recommendation],
+    check: _Checker,
+    raw_nodes: Mapping[str, dict[str, Any]],
+    questions: Mapping[str, Question],
+    recommendations: Mapping[str, Recommendation],
     pricing: Mapping[str, Price],
 ) -> dict[str, Node]:
     nodes: dict[str, Node] = {}
@@ -357,10 +378,9 @@ def _nodes(
             continue
         rec = recommendations.get(raw["recommend"])
         if rec is None:
-            check.unknown(f"{where}.recommend", "recommendation", raw["recommend"],
-                          recommendations)
+            check.unknown(f"{where}.recommend", "recommendation", raw["recommend"], recommendations)
             continue
-        alternatives = []
+        alternatives: list[Alternative] = []
         for i, alt in enumerate(raw.get("alternatives") or []):
             at = f"{where}.alternatives[{i}]"
             other = recommendations.get(alt["id"])
@@ -371,20 +391,23 @@ def _nodes(
             elif any(a.recommendation.id == other.id for a in alternatives):
                 check.problem(at, f"alternative {other.id!r} is listed twice")
             else:
-                alternatives.append(Alternative(other, check.template(f"{at}.why_not",
-                                                                      alt["why_not"])))
+                alternatives.append(
+                    Alternative(other, check.template(f"{at}.why_not", alt["why_not"]))
+                )
         leaf_costs = _costs(check, f"{where}.costs", raw.get("costs"), questions, pricing)
         nodes[node_id] = Leaf(
             id=node_id,
             recommendation=rec,
             summary=check.template(f"{where}.summary", raw["summary"])
-            if "summary" in raw else rec.summary,
-            reasons=tuple(check.template(f"{where}.reasons[{i}]", r)
-                          for i, r in enumerate(raw["reasons"])),
+            if "summary" in raw
+            else rec.summary,
+            reasons=tuple(
+                check.template(f"{where}.reasons[{i}]", r) for i, r in enumerate(raw["reasons"])
+            ),
             warnings=rec.warnings + check.warnings(where, raw.get("warnings")),
             alternatives=tuple(alternatives),
-            next_steps=rec.next_steps + tuple(
-                check.template(f"{where}.next_steps", s) for s in raw.get("next_steps") or []),
+            next_steps=rec.next_steps
+            + tuple(check.template(f"{where}.next_steps", s) for s in raw.get("next_steps") or []),
             commands=rec.commands + _commands(raw.get("commands")),
             costs=leaf_costs if leaf_costs is not None else rec.costs,
         )
@@ -392,8 +415,12 @@ def _nodes(
 
 
 def _question_node(
-    check: _Checker, where: str, node_id: str, question: Question,
-    raw_branches: list[dict[str, Any]], raw_nodes: Mapping[str, Any],
+    check: _Checker,
+    where: str,
+    node_id: str,
+    question: Question,
+    raw_branches: list[dict[str, Any]],
+    raw_nodes: Mapping[str, Any],
 ) -> QuestionNode | None:
     branches: list[Branch] = []
     lookup: dict[object, Branch] = {}
@@ -421,7 +448,8 @@ def _question_node(
                     if not isinstance(v, str) or v not in offered:
                         raise ConditionError(
                             f"{v!r} is not an option of {question.id}; options: "
-                            + ", ".join(offered))
+                            + ", ".join(offered)
+                        )
                 branch = Branch(", ".join(values), reason, b["next"], warnings, tuple(values))
                 keys = list(values)
             elif question.type == "integer":
@@ -438,7 +466,8 @@ def _question_node(
             else:
                 raise ConditionError(
                     "only integer questions and string questions with format: version "
-                    "can be branched on; use an enum for fixed choices")
+                    "can be branched on; use an enum for fixed choices"
+                )
         except ConditionError as exc:
             check.problem(f"{at}.when", str(exc))
             ok = False
@@ -457,24 +486,36 @@ def _question_node(
     elif question.type == "enum":
         missing = [o.id for o in question.options if o.id not in lookup]
     if missing:
-        check.problem(where, f"no branch handles {', '.join(missing)} for {question.id}; "
-                             "every answer needs a branch")
+        check.problem(
+            where,
+            f"no branch handles {', '.join(missing)} for {question.id}; "
+            "every answer needs a branch",
+        )
         return None
-    gaps = (int_coverage_problems([r for r, _ in int_ranges], question.minimum or 0,
-                                  question.maximum) if int_ranges
-            else version_coverage_problems([r for r, _ in version_ranges]) if version_ranges
-            else [])
+    gaps = (
+        int_coverage_problems([r for r, _ in int_ranges], question.minimum or 0, question.maximum)
+        if int_ranges
+        else version_coverage_problems([r for r, _ in version_ranges])
+        if version_ranges
+        else []
+    )
     for gap in gaps:
         check.problem(where, f"{question.id}: {gap}")
     if gaps:
         return None
-    return QuestionNode(node_id, question, tuple(branches), lookup,
-                        tuple(sorted(int_ranges, key=lambda x: x[0].low)),
-                        tuple(version_ranges))
+    return QuestionNode(
+        node_id,
+        question,
+        tuple(branches),
+        lookup,
+        tuple(sorted(int_ranges, key=lambda x: x[0].low)),
+        tuple(version_ranges),
+    )
 
 
-def _check_cost_factors(check: _Checker, root: str, nodes: Mapping[str, Node],
-                        questions: Mapping[str, Question]) -> None:
+def _check_cost_factors(
+    check: _Checker, root: str, nodes: Mapping[str, Node], questions: Mapping[str, Question]
+) -> None:
     """A leaf's costs may only use integer answers that every path to it provides."""
     answered = must_answer_sets(root, nodes)
     for node_id, node in nodes.items():
@@ -495,8 +536,11 @@ def _check_cost_factors(check: _Checker, root: str, nodes: Mapping[str, Node],
 
 
 def _check_tests(
-    check: _Checker, tests: tuple[TestCase, ...], questions: Mapping[str, Question],
-    recommendations: Mapping[str, Recommendation], pricing: Mapping[str, Price],
+    check: _Checker,
+    tests: tuple[TestCase, ...],
+    questions: Mapping[str, Question],
+    recommendations: Mapping[str, Recommendation],
+    pricing: Mapping[str, Price],
 ) -> None:
     names: set[str] = set()
     for i, t in enumerate(tests):
@@ -518,8 +562,13 @@ def _check_tests(
                 check.unknown(f"{where}.pricing", "price", name, pricing)
         expect = t.expect
         if expect.get("recommendation") and expect["recommendation"] not in recommendations:
-            check.unknown(f"{where}.expect.recommendation", "recommendation",
-                          expect["recommendation"], recommendations)
+            check.unknown(
+                f"{where}.expect.recommendation",
+                "recommendation",
+                expect["recommendation"],
+                recommendations,
+            )
         if expect.get("next_question") and expect["next_question"] not in questions:
-            check.unknown(f"{where}.expect.next_question", "question",
-                          expect["next_question"], questions)
+            check.unknown(
+                f"{where}.expect.next_question", "question", expect["next_question"], questions
+            )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 Version = tuple[int, int, int]
 VERSION_RE = re.compile(r"^(\d{1,6})\.(\d{1,6})(?:\.(\d{1,6}))?$")
@@ -19,6 +20,7 @@ class ConditionError(ValueError):
     """A `when` that cannot be read; the message says which forms are accepted."""
 
 
+@lru_cache(maxsize=4096)  # answers repeat; parsing once per distinct string keeps walks cheap
 def parse_version(text: str) -> Version | None:
     """'5.10' -> (5, 10, 0); None when the text is not MAJOR.MINOR[.PATCH]."""
     match = VERSION_RE.match(text.strip())
@@ -115,9 +117,7 @@ def parse_version_condition(when: object) -> VersionRange:
     return VersionRange(low, high)
 
 
-def int_coverage_problems(
-    ranges: list[IntRange], minimum: int, maximum: int | None
-) -> list[str]:
+def int_coverage_problems(ranges: list[IntRange], minimum: int, maximum: int | None) -> list[str]:
     """Gaps and overlaps among integer ranges over minimum..maximum."""
     problems: list[str] = []
     expected: float = minimum
@@ -152,10 +152,7 @@ def version_coverage_problems(ranges: list[VersionRange]) -> list[str]:
             problems.append(
                 f"branches overlap between {format_version(low)} and {format_version(expected)}"
             )
-        if r.high is None:
-            expected = None
-        else:
-            expected = max(expected, r.high)
+        expected = None if r.high is None else max(expected, r.high)
     if expected is not None:
         problems.append(f"no branch covers versions from {format_version(expected)} upwards")
     return problems

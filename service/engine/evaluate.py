@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import InvalidAnswers, InvalidPricing, did_you_mean
 from .model import Alternative, Branch, CostItem, Leaf, QuestionNode, Tree, Warning
@@ -29,8 +28,10 @@ def check_answers(tree: Tree, answers: Mapping[str, object]) -> dict[str, object
             errors[qid] = [str(exc)]
     if errors:
         raise InvalidAnswers(
-            f"answers do not fit {tree.id} {tree.version}", errors,
-            tree=tree.id, version=tree.version,
+            f"answers do not fit {tree.id} {tree.version}",
+            errors,
+            tree=tree.id,
+            version=tree.version,
         )
     return clean
 
@@ -51,11 +52,8 @@ def parse_text_answers(tree: Tree, pairs: Mapping[str, str]) -> dict[str, object
                 value = True
             elif lowered in ("false", "no", "n", "0"):
                 value = False
-        elif kind == "integer":
-            try:
-                value = int(text.strip())
-            except ValueError:
-                pass
+        elif kind == "integer" and text.strip().lstrip("-").isdigit():
+            value = int(text.strip())
         out[qid] = value
     return out
 
@@ -80,14 +78,17 @@ def check_pricing(tree: Tree, pricing: Mapping[str, object] | None) -> Mapping[s
             prices[name] = float(value)
     if errors:
         raise InvalidPricing(
-            f"pricing does not fit {tree.id} {tree.version}", errors,
-            tree=tree.id, version=tree.version,
+            f"pricing does not fit {tree.id} {tree.version}",
+            errors,
+            tree=tree.id,
+            version=tree.version,
         )
     return prices
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
+    """One question on the path: the node, the answer used, the branch it took."""
+
     node: QuestionNode
     answer: object
     branch: Branch
@@ -129,8 +130,9 @@ def evaluate_tree(
     return Result(tree, tuple(steps), node, given, values, prices)
 
 
-def _cost_value(factors: tuple[tuple[str, Any], ...], values: Mapping[str, object],
-                prices: Mapping[str, float]) -> float | None:
+def _cost_value(
+    factors: tuple[tuple[str, Any], ...], values: Mapping[str, object], prices: Mapping[str, float]
+) -> float | None:
     total = 1.0
     for kind, ref in factors:
         if kind == "number":
@@ -145,8 +147,9 @@ def _cost_value(factors: tuple[tuple[str, Any], ...], values: Mapping[str, objec
     return round(total, 2)
 
 
-def costs_dict(items: tuple[CostItem, ...] | None, values: Mapping[str, object],
-               prices: Mapping[str, float]) -> dict[str, Any] | None:
+def costs_dict(
+    items: tuple[CostItem, ...] | None, values: Mapping[str, object], prices: Mapping[str, float]
+) -> dict[str, Any] | None:
     """The cost block for a cost model, or None when a factor is unknown or there is none."""
     if items is None:
         return None
@@ -160,14 +163,27 @@ def costs_dict(items: tuple[CostItem, ...] | None, values: Mapping[str, object],
             return None
         low_total += low
         high_total += high
-        rows.append({"id": item.id, "label": item.label, "low": low, "high": high,
-                     "basis": item.basis.render(fill), "source": item.source})
-    return {"currency": "USD", "period": "month", "items": rows,
-            "total": {"low": round(low_total, 2), "high": round(high_total, 2)}}
+        rows.append(
+            {
+                "id": item.id,
+                "label": item.label,
+                "low": low,
+                "high": high,
+                "basis": item.basis.render(fill),
+                "source": item.source,
+            }
+        )
+    return {
+        "currency": "USD",
+        "period": "month",
+        "items": rows,
+        "total": {"low": round(low_total, 2), "high": round(high_total, 2)},
+    }
 
 
-def _warning_dicts(groups: tuple[tuple[Warning, ...], ...],
-                   fill: Mapping[str, object]) -> list[dict[str, Any]]:
+def _warning_dicts(
+    groups: tuple[tuple[Warning, ...], ...], fill: Mapping[str, object]
+) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for group in groups:
@@ -182,16 +198,27 @@ def _warning_dicts(groups: tuple[tuple[Warning, ...], ...],
     return out
 
 
-@dataclass(frozen=True, slots=True)
 class Result:
     """The outcome of one evaluation; `to_dict()` is the public response body."""
 
-    tree: Tree
-    steps: tuple[Step, ...]
-    node: QuestionNode | Leaf
-    given: Mapping[str, object]
-    values: Mapping[str, object]
-    prices: Mapping[str, float]
+    # A plain slotted class: built on every request, so construction must be cheap.
+    __slots__ = ("given", "node", "prices", "steps", "tree", "values")
+
+    def __init__(
+        self,
+        tree: Tree,
+        steps: tuple[Step, ...],
+        node: QuestionNode | Leaf,
+        given: Mapping[str, object],
+        values: Mapping[str, object],
+        prices: Mapping[str, float],
+    ) -> None:
+        self.tree = tree
+        self.steps = steps
+        self.node = node
+        self.given = given
+        self.values = values
+        self.prices = prices
 
     @property
     def complete(self) -> bool:
@@ -231,8 +258,9 @@ class Result:
                 rec = {"id": other.recommendation.id, "title": other.recommendation.title}
                 answers = branch.samples if node.lookup else (branch.label,)
                 for answer in answers:
-                    out.append({"question": node.question.id, "answer": answer,
-                                "recommendation": rec})
+                    out.append(
+                        {"question": node.question.id, "answer": answer, "recommendation": rec}
+                    )
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -240,13 +268,22 @@ class Result:
         fill = {**self.prices, **self.values}
         node = self.node
         justification = [
-            {"question": s.node.question.id, "answer": s.answer,
-             "reason": s.branch.reason.render(fill), "defaulted": s.defaulted}
+            {
+                "question": s.node.question.id,
+                "answer": s.answer,
+                "reason": s.branch.reason.render(fill),
+                "defaulted": s.defaulted,
+            }
             for s in self.steps
         ]
         body: dict[str, Any] = {
-            "tree": {"id": tree.id, "version": tree.version, "title": tree.title,
-                     "status": tree.status, "digest": tree.digest},
+            "tree": {
+                "id": tree.id,
+                "version": tree.version,
+                "title": tree.title,
+                "status": tree.status,
+                "digest": tree.digest,
+            },
             "status": self.status,
         }
         if isinstance(node, Leaf):
@@ -257,15 +294,15 @@ class Result:
                 "summary": node.summary.render(fill),
                 "reasons": [r.render(fill) for r in node.reasons],
                 "next_steps": [s.render(fill) for s in node.next_steps],
-                "commands": [{"command": c.command, "meaning": c.meaning}
-                             for c in node.commands],
+                "commands": [{"command": c.command, "meaning": c.meaning} for c in node.commands],
                 "sources": [{"title": s.title, "url": s.url} for s in rec.sources],
             }
             body["justification"] = justification
             body["alternatives"] = [self._alternative(a, fill) for a in node.alternatives]
             body["costs"] = costs_dict(node.costs, self.values, self.prices)
             body["warnings"] = _warning_dicts(
-                (tree.notices, *(s.branch.warnings for s in self.steps), node.warnings), fill)
+                (tree.notices, *(s.branch.warnings for s in self.steps), node.warnings), fill
+            )
             body["next_question"] = None
             body["missing"] = []
             body["what_if"] = self.what_if()
@@ -275,7 +312,8 @@ class Result:
             body["alternatives"] = []
             body["costs"] = None
             body["warnings"] = _warning_dicts(
-                (tree.notices, *(s.branch.warnings for s in self.steps)), fill)
+                (tree.notices, *(s.branch.warnings for s in self.steps)), fill
+            )
             body["next_question"] = node.question.to_dict()
             body["missing"] = self.missing
             body["what_if"] = []
@@ -283,8 +321,11 @@ class Result:
 
     def _alternative(self, alt: Alternative, fill: Mapping[str, object]) -> dict[str, Any]:
         rec = alt.recommendation
-        item: dict[str, Any] = {"id": rec.id, "title": rec.title,
-                                "why_not": alt.why_not.render(fill)}
+        item: dict[str, Any] = {
+            "id": rec.id,
+            "title": rec.title,
+            "why_not": alt.why_not.render(fill),
+        }
         costs = costs_dict(rec.costs, self.values, self.prices)
         if costs is not None:
             item["costs"] = costs

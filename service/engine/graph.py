@@ -26,7 +26,7 @@ def walk_problems(root: str, nodes: Mapping[str, Node]) -> Iterator[tuple[str, s
             path.pop()
             continue
         if state.get(child) == 1:
-            loop = " -> ".join([*path[path.index(child):], child])
+            loop = " -> ".join([*path[path.index(child) :], child])
             yield f"nodes.{node_id}", f"cycle: {loop}; a tree must only lead forward"
         elif child not in state:
             state[child] = 1

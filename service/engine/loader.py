@@ -32,7 +32,7 @@ class _StrictLoader(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         line = event.start_mark.line + 1 if event.start_mark else None
         if isinstance(event, AliasEvent):
             raise YamlRefused("YAML aliases (*name) are not allowed; repeat the value", line)
@@ -50,7 +50,7 @@ class _StrictLoader(yaml.SafeLoader):
         if self._depth > MAX_DEPTH:
             raise YamlRefused(f"nesting deeper than {MAX_DEPTH} levels", line)
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 

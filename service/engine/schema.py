@@ -109,7 +109,7 @@ class CostItemSchema(_Strict):
     source = _str()
 
 
-def _str_list(*, required: bool = False, min_items: int = 0) -> fields.List:
+def _str_list(*, required: bool = False, min_items: int = 0) -> fields.List[str]:
     return fields.List(
         fields.Str(validate=_text), required=required, validate=validate.Length(min=min_items)
     )
@@ -199,8 +199,9 @@ class TreeFileSchema(_Strict):
     sources = fields.List(
         fields.Nested(SourceSchema), required=True, validate=validate.Length(min=1)
     )
-    pricing = fields.Dict(keys=fields.Str(validate=validate.Regexp(QUESTION_ID)),
-                          values=fields.Nested(PriceSchema))
+    pricing = fields.Dict(
+        keys=fields.Str(validate=validate.Regexp(QUESTION_ID)), values=fields.Nested(PriceSchema)
+    )
     questions = fields.List(
         fields.Nested(QuestionSchema), required=True, validate=validate.Length(min=1)
     )
@@ -215,8 +216,9 @@ class TreeFileSchema(_Strict):
         values=fields.Nested(NodeSchema),
         required=True,
     )
-    tests = fields.List(fields.Nested(TestCaseSchema), required=True,
-                        validate=validate.Length(min=1))
+    tests = fields.List(
+        fields.Nested(TestCaseSchema), required=True, validate=validate.Length(min=1)
+    )
 
 
 def _unwrap(field: Any) -> Any:
@@ -266,7 +268,9 @@ def iter_schema_errors(
             entry = isinstance(_unwrap(current), _DictEntry)
             sub_path = path if entry else (*path, part)
             if sub == ["Unknown field."]:
-                known = sorted(_unwrap(current).fields) if isinstance(_unwrap(current), Schema) else []
+                known = (
+                    sorted(_unwrap(current).fields) if isinstance(_unwrap(current), Schema) else []
+                )
                 close = did_you_mean(str(key), known)
                 hint = f"did you mean {close!r}?" if close else None
                 msg = f"unknown key {key!r}; allowed keys: {', '.join(known)}"

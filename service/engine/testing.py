@@ -81,7 +81,8 @@ def run_tree_tests(tree: Tree) -> TreeReport:
                 report.branches += 1
                 if (node_id, i) not in taken:
                     report.untaken.append(
-                        f"{node_id} -> {branch.target} (when {node.question.id} is {branch.label})")
+                        f"{node_id} -> {branch.target} (when {node.question.id} is {branch.label})"
+                    )
         elif node_id not in reached:
             report.untaken.append(f"leaf {node_id} is reached by no case")
     return report

@@ -33,15 +33,19 @@ def render_text(body: dict[str, Any]) -> str:
         return "\n".join(lines)
     rec = body["recommendation"]
     lines += [f"Recommendation: {rec['title']} [{rec['id']}]", rec["summary"], "", "Why:"]
-    lines += [f"  - {s['question']} = {format_value(s['answer'])}: {s['reason']}"
-              for s in body["justification"]]
+    lines += [
+        f"  - {s['question']} = {format_value(s['answer'])}: {s['reason']}"
+        for s in body["justification"]
+    ]
     lines += [f"  - {r}" for r in rec["reasons"]]
     costs = body["costs"]
     if costs:
         lines += ["", "Costs (USD per month):"]
         for item in costs["items"]:
-            lines.append(f"  {item['label']}: {_money(item['low'])}-{_money(item['high'])}"
-                         f"  ({item['basis']})")
+            lines.append(
+                f"  {item['label']}: {_money(item['low'])}-{_money(item['high'])}"
+                f"  ({item['basis']})"
+            )
         total = costs["total"]
         lines.append(f"  Total: {_money(total['low'])}-{_money(total['high'])}")
     if body["alternatives"]:
