@@ -1,0 +1,62 @@
+"""Formatting shared by the renderers: money, answers and question ids as people read them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..engine.templates import format_value
+
+
+def money(value: float) -> str:
+    """$1,234.50 or $30: whole dollars without cents."""
+    text = f"${value:,.2f}"
+    return text[:-3] if text.endswith(".00") else text
+
+
+def money_range(low: float, high: float) -> str:
+    return money(low) if low == high else f"{money(low)}-{money(high)}"
+
+
+def answer_text(value: object) -> str:
+    """An answer as a sentence shows it: yes, no, 20, tcp."""
+    return format_value(value)
+
+
+def option_text(option_id: object) -> str:
+    """An option id as typed on a command line or sent in JSON: true, false, tcp."""
+    if isinstance(option_id, bool):
+        return "true" if option_id else "false"
+    return str(option_id)
+
+
+def cost_total(costs: Mapping[str, Any] | None) -> str | None:
+    """The monthly total of a cost block, or None when there is none."""
+    if not costs:
+        return None
+    total = costs["total"]
+    return f"{money_range(total['low'], total['high'])} per {costs['period']}"
+
+
+def number_range(question: Mapping[str, Any]) -> str:
+    """The allowed whole numbers of an integer question, in words."""
+    low = question.get("min")
+    high = question.get("max")
+    if low is not None and high is not None:
+        return f"a whole number from {low} to {high}"
+    if low is not None:
+        return f"a whole number of at least {low}"
+    if high is not None:
+        return f"a whole number up to {high}"
+    return "a whole number"
+
+
+def stamp(body: Mapping[str, Any]) -> str:
+    """Which tree version produced a result: id, version, status and digest prefix."""
+    tree = body["tree"]
+    parts = [f"{tree['id']} {tree['version']}"]
+    if tree.get("status") == "deprecated":
+        parts.append("deprecated")
+    if tree.get("digest"):
+        parts.append(f"digest {str(tree['digest'])[:12]}")
+    return ", ".join(parts)

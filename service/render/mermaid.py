@@ -1,0 +1,108 @@
+"""A decision tree as a Mermaid flowchart, with the path of one evaluation highlighted."""
+
+from __future__ import annotations
+
+import re
+
+from ..engine.evaluate import Result
+from ..engine.model import Leaf, QuestionNode, Tree
+
+# Mermaid reads `#name;` as an entity and labels are HTML, so these become entity codes;
+# anything that could close the label or the statement is replaced the same way.
+_ENTITIES = {
+    "#": "#35;",
+    '"': "#quot;",
+    "&": "#amp;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "|": "#124;",
+    ";": "#59;",
+    "`": "#96;",
+    "[": "#91;",
+    "]": "#93;",
+    "{": "#123;",
+    "}": "#125;",
+    "(": "#40;",
+    ")": "#41;",
+}
+_SPECIAL = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
+_NOT_ID = re.compile(r"[^A-Za-z0-9_]")
+MAX_LABEL = 120
+
+STYLES = (
+    "classDef question fill:#eef3fb,stroke:#5b7bb2,color:#1b2a41",
+    "classDef leaf fill:#f3f3f3,stroke:#888888,color:#222222",
+    "classDef taken fill:#fff4cc,stroke:#c98a00,stroke-width:2px,color:#3d2a00",
+    "classDef chosen fill:#d8f5d0,stroke:#2e8b20,stroke-width:3px,color:#123d0b",
+    "classDef waiting fill:#fde2e1,stroke:#c0392b,stroke-width:3px,color:#4a0f0a",
+)
+TAKEN_LINK = "stroke:#c98a00,stroke-width:3px"
+
+
+def label(text: str, limit: int = MAX_LABEL) -> str:
+    """Text as a quoted Mermaid label: one line, special characters as entity codes."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return '"' + _SPECIAL.sub(lambda m: _ENTITIES[m.group(0)], flat) + '"'
+
+
+def node_ids(tree: Tree) -> dict[str, str]:
+    """A Mermaid id for every tree node: safe characters only, unique, never a keyword."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for node_id in tree.nodes:
+        base = "n_" + _NOT_ID.sub("_", node_id)
+        candidate, n = base, 2
+        while candidate in used:
+            candidate, n = f"{base}_{n}", n + 1
+        used.add(candidate)
+        out[node_id] = candidate
+    return out
+
+
+def render_mermaid(tree: Tree, result: Result | None = None) -> str:
+    """`flowchart TD` of the tree; with a result, its path and where it ended are styled."""
+    ids = node_ids(tree)
+    lines = ["flowchart TD"]
+    edges: dict[tuple[str, int], int] = {}
+    edge_lines: list[str] = []
+    for node_id, node in tree.nodes.items():
+        mid = ids[node_id]
+        if isinstance(node, QuestionNode):
+            lines.append(f"    {mid}{{{label(node.question.prompt)}}}")
+            for i, branch in enumerate(node.branches):
+                edges[(node_id, i)] = len(edge_lines)
+                edge_lines.append(f"    {mid} -->|{label(branch.label, 60)}| {ids[branch.target]}")
+        else:
+            lines.append(f"    {mid}([{label(node.recommendation.title)}])")
+    lines += edge_lines
+    lines += [f"    {s}" for s in STYLES]
+    questions = [ids[n] for n, node in tree.nodes.items() if isinstance(node, QuestionNode)]
+    leaves = [ids[n] for n, node in tree.nodes.items() if isinstance(node, Leaf)]
+    if questions:
+        lines.append(f"    class {','.join(questions)} question")
+    if leaves:
+        lines.append(f"    class {','.join(leaves)} leaf")
+    if result is not None:
+        if (result.tree.id, result.tree.version, result.tree.digest) != (
+            tree.id,
+            tree.version,
+            tree.digest,
+        ):
+            raise ValueError(
+                f"the result is of {result.tree.id} {result.tree.version}, "
+                f"not of {tree.id} {tree.version}"
+            )
+        taken: list[int] = []
+        for step in result.steps:
+            index = next(i for i, b in enumerate(step.node.branches) if b is step.branch)
+            taken.append(edges[(step.node.id, index)])
+        path = [ids[s.node.id] for s in result.steps]
+        if path:
+            lines.append(f"    class {','.join(path)} taken")
+        end = "chosen" if isinstance(result.node, Leaf) else "waiting"
+        lines.append(f"    class {ids[result.node.id]} {end}")
+        if taken:
+            lines.append(f"    linkStyle {','.join(map(str, taken))} {TAKEN_LINK}")
+    return "\n".join(lines) + "\n"
