@@ -1,0 +1,1 @@
+"""Benchmarks of netadvisor against its anchors; run each with `python -m bench.<name>`."""
