@@ -118,3 +118,14 @@ def test_evaluate_malformed_answer_flag() -> None:
     done = run("evaluate", "example", "--trees", str(TREES), "-a", "external")
     assert done.returncode != 0
     assert "--answer takes ID=VALUE" in done.stderr
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    script = (
+        f"{sys.executable} -m service.cli evaluate example --trees {TREES} "
+        "-a external=yes -a services=20 --format json | head -c 10"
+    )
+    done = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert "Traceback" not in done.stderr

@@ -158,3 +158,10 @@ def test_evaluation_does_not_change_the_tree(catalog: Catalog) -> None:
     after = catalog.evaluate("example", {"external": True, "services": 20}).to_dict()
     assert after["recommendation"]["reasons"] == ["One load balancer serves all 20 services."]
     assert after["costs"]["items"]
+
+
+def test_costs_name_the_defaults_they_assume(catalog: Catalog) -> None:
+    assumed = catalog.evaluate("example", {"external": True}).to_dict()["costs"]["assumptions"]
+    assert assumed == [{"question": "services", "value": 1, "defaulted": True}]
+    given = catalog.evaluate("example", {"external": True, "services": 1}).to_dict()
+    assert given["costs"]["assumptions"] == []

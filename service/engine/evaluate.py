@@ -148,15 +148,26 @@ def _cost_value(
 
 
 def costs_dict(
-    items: tuple[CostItem, ...] | None, values: Mapping[str, object], prices: Mapping[str, float]
+    items: tuple[CostItem, ...] | None,
+    values: Mapping[str, object],
+    prices: Mapping[str, float],
+    given: Mapping[str, object],
 ) -> dict[str, Any] | None:
-    """The cost block for a cost model, or None when a factor is unknown or there is none."""
+    """The cost block for a cost model, or None when a factor is unknown or there is none.
+
+    `assumptions` lists the question defaults the figures rest on, so a caller can see
+    which numbers were not theirs and answer those questions to sharpen the estimate.
+    """
     if items is None:
         return None
     fill = {**prices, **values}
     rows = []
+    assumed: dict[str, object] = {}
     low_total = high_total = 0.0
     for item in items:
+        for kind, ref in item.low + item.high:
+            if kind == "answer" and ref not in given and ref in values:
+                assumed[ref] = values[ref]
         low = _cost_value(item.low, values, prices)
         high = _cost_value(item.high, values, prices)
         if low is None or high is None:
@@ -178,6 +189,7 @@ def costs_dict(
         "period": "month",
         "items": rows,
         "total": {"low": round(low_total, 2), "high": round(high_total, 2)},
+        "assumptions": [{"question": q, "value": v, "defaulted": True} for q, v in assumed.items()],
     }
 
 
@@ -299,7 +311,7 @@ class Result:
             }
             body["justification"] = justification
             body["alternatives"] = [self._alternative(a, fill) for a in node.alternatives]
-            body["costs"] = costs_dict(node.costs, self.values, self.prices)
+            body["costs"] = costs_dict(node.costs, self.values, self.prices, self.given)
             body["warnings"] = _warning_dicts(
                 (tree.notices, *(s.branch.warnings for s in self.steps), node.warnings), fill
             )
@@ -326,7 +338,7 @@ class Result:
             "title": rec.title,
             "why_not": alt.why_not.render(fill),
         }
-        costs = costs_dict(rec.costs, self.values, self.prices)
+        costs = costs_dict(rec.costs, self.values, self.prices, self.given)
         if costs is not None:
             item["costs"] = costs
         return item
