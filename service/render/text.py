@@ -11,6 +11,10 @@ def _money(value: float) -> str:
     return f"${value:,.2f}".replace(".00", "")
 
 
+def _span(low: float, high: float) -> str:
+    return _money(low) if low == high else f"{_money(low)}-{_money(high)}"
+
+
 def render_text(body: dict[str, Any]) -> str:
     """The evaluation body as lines a person reads in a terminal."""
     tree = body["tree"]
@@ -47,14 +51,18 @@ def render_text(body: dict[str, Any]) -> str:
                 f"  ({item['basis']})"
             )
         total = costs["total"]
-        lines.append(f"  Total: {_money(total['low'])}-{_money(total['high'])}")
+        lines.append(f"  Total: {_span(total['low'], total['high'])}")
+        for a in costs.get("assumptions", []):
+            lines.append(
+                f"  (assumes {a['question']} = {format_value(a['value'])}; answer it to refine)"
+            )
     if body["alternatives"]:
         lines += ["", "Alternatives:"]
         for alt in body["alternatives"]:
             extra = ""
             if "costs" in alt:
                 t = alt["costs"]["total"]
-                extra = f" [{_money(t['low'])}-{_money(t['high'])}/month]"
+                extra = f" [{_span(t['low'], t['high'])}/month]"
             lines.append(f"  - {alt['title']}{extra}: {alt['why_not']}")
     if rec["next_steps"]:
         lines += ["", "Next steps:"] + [f"  - {s}" for s in rec["next_steps"]]
