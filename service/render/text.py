@@ -47,8 +47,7 @@ def render_text(body: dict[str, Any]) -> str:
         lines += ["", "Costs (USD per month):"]
         for item in costs["items"]:
             lines.append(
-                f"  {item['label']}: {_money(item['low'])}-{_money(item['high'])}"
-                f"  ({item['basis']})"
+                f"  {item['label']}: {_span(item['low'], item['high'])}  ({item['basis']})"
             )
         total = costs["total"]
         lines.append(f"  Total: {_span(total['low'], total['high'])}")
