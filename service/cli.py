@@ -92,6 +92,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .ask import CANCELLED, ask
+
+    catalog = _catalog(args)
+    try:
+        return ask(catalog, args.tree, args.version)
+    except KeyboardInterrupt:
+        print("\nnetadvisor: stopped", file=sys.stderr)
+        return CANCELLED
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     # Checking first gives the same clear message as `check` before gunicorn starts.
     _catalog(args)
@@ -157,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "text", "markdown"], default="text")
     trees_options(p, positional=False)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("ask", help="answer a tree's questions one at a time in the terminal")
+    p.add_argument("tree")
+    p.add_argument("--version", default=None)
+    trees_options(p, positional=False)
+    p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("serve", help="run the REST API under gunicorn")
     p.add_argument("--host", default=os.environ.get("NETADVISOR_HOST", "127.0.0.1"))
