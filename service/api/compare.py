@@ -1,0 +1,53 @@
+"""Compare: the same answers under every version of a tree, and whether the outcome moved."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+
+from service.engine import EngineError
+from service.engine.evaluate import evaluate_tree
+from service.engine.model import QuestionNode
+
+from . import state
+from .errors import problem_for
+from .io import json_response, read_json
+from .schemas import load_compare
+
+bp = flask.Blueprint("compare", __name__)
+
+
+@bp.post("/v1/trees/<tree_id>/compare")
+def compare(tree_id: str) -> flask.Response:
+    catalog = state.catalog()
+    versions = catalog.versions(tree_id)
+    default = catalog.defaults[tree_id].version
+    answers = load_compare(read_json())
+    results: list[dict[str, Any]] = []
+    outcomes: set[tuple[str, str | None]] = set()
+    for tree in versions:
+        item: dict[str, Any] = {
+            "version": tree.version,
+            "version_status": tree.status,
+            "default": tree.version == default,
+        }
+        try:
+            result = evaluate_tree(tree, answers)
+        except EngineError as exc:
+            # Versions ask different questions; answers that fit one may not fit another.
+            item.update(
+                status="invalid", recommendation=None, next_question=None, problem=problem_for(exc)
+            )
+            outcomes.add(("invalid", None))
+        else:
+            leaf = result.recommendation_id
+            rec = None
+            if leaf is not None:
+                rec = {"id": leaf, "title": result.tree.recommendations[leaf].title}
+            node = result.node
+            next_question = node.question.id if isinstance(node, QuestionNode) else None
+            item.update(status=result.status, recommendation=rec, next_question=next_question)
+            outcomes.add((result.status, leaf if leaf is not None else next_question))
+        results.append(item)
+    return json_response({"tree": tree_id, "results": results, "changed": len(outcomes) > 1})

@@ -1,0 +1,39 @@
+"""Diagram: a tree as a Mermaid flowchart, with the path of the given answers highlighted."""
+
+from __future__ import annotations
+
+import flask
+
+from service.engine.evaluate import evaluate_tree, parse_text_answers
+
+from . import state
+from .errors import InvalidRequest
+from .schemas import MAX_ANSWERS
+
+bp = flask.Blueprint("diagram", __name__)
+
+MERMAID = "text/vnd.mermaid"
+PLAIN = "text/plain"
+
+
+@bp.get("/v1/trees/<tree_id>/diagram")
+def diagram(tree_id: str) -> flask.Response:
+    from service.render.mermaid import render_mermaid
+
+    request = flask.request
+    pairs = {k: v for k, v in request.args.items() if k != "version"}
+    if len(pairs) > MAX_ANSWERS:
+        raise InvalidRequest(
+            f"At most {MAX_ANSWERS} answers.",
+            errors={"answers": [f"At most {MAX_ANSWERS} answers."]},
+        )
+    tree = state.catalog().get(tree_id, request.args.get("version"))
+    result = evaluate_tree(tree, parse_text_answers(tree, pairs)) if pairs else None
+    # Mermaid's registered type by default; text/plain for a caller that asks for it
+    # (a browser shows it instead of downloading it).
+    best = request.accept_mimetypes.best_match([MERMAID, PLAIN], default=MERMAID)
+    response = flask.current_app.response_class(
+        render_mermaid(tree, result), content_type=f"{best}; charset=utf-8"
+    )
+    response.headers.update(state.documents().entry(tree).deprecation)
+    return response

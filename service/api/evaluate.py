@@ -1,0 +1,81 @@
+"""Evaluate one tree with a caller's answers, as JSON, a Slack message or Markdown."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import flask
+import orjson
+
+from service.engine import Result, Tree
+from service.engine.evaluate import evaluate_tree
+from service.serving import record_decision
+
+from . import state
+from .errors import InvalidParameter
+from .io import read_json
+from .metrics import count_evaluation
+from .schemas import load_evaluate
+
+bp = flask.Blueprint("evaluate", __name__)
+
+DECISION_ID_HEADER = "X-Decision-ID"
+FORMATS = ("json", "slack", "markdown")
+MARKDOWN = "text/markdown; charset=utf-8; variant=GFM"
+
+
+def run(
+    tree: Tree, answers: Mapping[str, Any], pricing: Mapping[str, Any] | None
+) -> tuple[Result, dict[str, Any]]:
+    """Evaluate, count and log one decision; the body carries its `decision_id`."""
+    started = time.perf_counter()
+    result = evaluate_tree(tree, answers, pricing)
+    body = result.to_dict()
+    count_evaluation(result)
+    body["decision_id"] = record_decision(
+        tree_id=tree.id,
+        version=tree.version,
+        digest=tree.digest,
+        answers=result.given,
+        recommendation=result.recommendation_id,
+        status=result.status,
+        duration_ms=(time.perf_counter() - started) * 1000.0,
+    )
+    return result, body
+
+
+def _format() -> str:
+    fmt = flask.request.args.get("format", "json")
+    if fmt not in FORMATS:
+        raise InvalidParameter(f"format={fmt!r} is not offered; use one of {', '.join(FORMATS)}.")
+    return fmt
+
+
+@bp.post("/v1/trees/<tree_id>/evaluate")
+def evaluate(tree_id: str) -> flask.Response:
+    # An empty query string is the usual case; skip parsing it.
+    has_query = bool(flask.request.query_string)
+    fmt = _format() if has_query else "json"
+    version = flask.request.args.get("version") if has_query else None
+    tree = state.catalog().get(tree_id, version)
+    answers, pricing = load_evaluate(read_json())
+    result, body = run(tree, answers, pricing)
+    decision_id = body["decision_id"]
+    headers = {DECISION_ID_HEADER: decision_id, **state.documents().entry(tree).deprecation}
+    response_class = flask.current_app.response_class
+    if fmt == "json":
+        response = response_class(orjson.dumps(body), mimetype="application/json")
+    elif fmt == "slack":
+        from service.render.slack import render_slack
+
+        response = response_class(
+            orjson.dumps(render_slack(body, dict(result.given))), mimetype="application/json"
+        )
+    else:
+        from service.render.markdown import render_markdown
+
+        response = response_class(render_markdown(body), content_type=MARKDOWN)
+    response.headers.update(headers)
+    return response

@@ -1,0 +1,34 @@
+"""Batch: many evaluations in one call, in order, each failing on its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+from marshmallow import ValidationError
+
+from service.engine import EngineError
+
+from . import state
+from .errors import problem_for
+from .evaluate import run
+from .io import json_response, read_json
+from .schemas import load_batch, load_batch_item
+
+bp = flask.Blueprint("evaluations", __name__)
+
+
+@bp.post("/v1/evaluations")
+def batch() -> flask.Response:
+    items = load_batch(read_json(), int(flask.current_app.config["BATCH_MAX_ITEMS"]))
+    catalog = state.catalog()
+    results: list[dict[str, Any]] = []
+    for item in items:
+        try:
+            tree_id, version, answers, pricing = load_batch_item(item)
+            _, body = run(catalog.get(tree_id, version), answers, pricing)
+        except (ValidationError, EngineError) as exc:
+            results.append({"problem": problem_for(exc)})
+        else:
+            results.append(body)
+    return json_response({"results": results})

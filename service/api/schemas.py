@@ -1,0 +1,147 @@
+"""Request bodies at the edge: marshmallow schemas, with a quick check for the common case.
+
+A marshmallow `load` costs more than the evaluation itself, so a body that plainly fits
+(the usual case) is accepted by a few type checks; anything else goes through the
+schema, which raises the ValidationError that becomes the 422 with its `errors`. Both
+accept exactly the same bodies (tests hold them to it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+MAX_ANSWERS = 100
+MAX_PRICES = 100
+MAX_ID_LENGTH = 100
+
+Answers = dict[str, Any]
+Pricing = dict[str, Any] | None
+
+
+def _answers() -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=validate.Length(max=MAX_ID_LENGTH)),
+        values=fields.Raw(allow_none=True),
+        required=True,
+        validate=validate.Length(max=MAX_ANSWERS, error="At most {max} answers."),
+    )
+
+
+def _pricing() -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(validate=validate.Length(max=MAX_ID_LENGTH)),
+        values=fields.Raw(allow_none=True),
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=MAX_PRICES, error="At most {max} prices."),
+    )
+
+
+class EvaluateRequest(Schema):
+    """`POST /v1/trees/{id}/evaluate`: answers so far, optional price overrides."""
+
+    class Meta:
+        unknown = RAISE
+
+    answers = _answers()
+    pricing = _pricing()
+
+
+class CompareRequest(Schema):
+    """`POST /v1/trees/{id}/compare`: the answers to try under every version."""
+
+    class Meta:
+        unknown = RAISE
+
+    answers = _answers()
+
+
+class BatchItem(EvaluateRequest):
+    """One evaluation of a batch: which tree (and version), answers, prices."""
+
+    tree = fields.String(required=True, validate=validate.Length(min=1, max=MAX_ID_LENGTH))
+    version = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(min=1, max=MAX_ID_LENGTH)
+    )
+
+
+class BatchRequest(Schema):
+    """`POST /v1/evaluations`: the items, each checked on its own."""
+
+    class Meta:
+        unknown = RAISE
+
+    requests = fields.List(
+        fields.Raw(), required=True, validate=validate.Length(min=1, error="At least one request.")
+    )
+
+
+_EVALUATE = EvaluateRequest()
+_COMPARE = CompareRequest()
+_BATCH_ITEM = BatchItem()
+_BATCH = BatchRequest()
+_EVALUATE_KEYS = frozenset(("answers", "pricing"))
+_BATCH_KEYS = frozenset(("tree", "version", "answers", "pricing"))
+
+
+def _plain_mapping(value: object, limit: int) -> bool:
+    return (
+        type(value) is dict and len(value) <= limit and all(len(k) <= MAX_ID_LENGTH for k in value)
+    )
+
+
+def _fits(body: dict[str, Any]) -> bool:
+    pricing = body.get("pricing")
+    return _plain_mapping(body.get("answers"), MAX_ANSWERS) and (
+        pricing is None or _plain_mapping(pricing, MAX_PRICES)
+    )
+
+
+def _schema_load(schema: Schema, body: object) -> dict[str, Any]:
+    loaded: dict[str, Any] = schema.load(body)  # type: ignore[arg-type]
+    return loaded
+
+
+def load_evaluate(body: object) -> tuple[Answers, Pricing]:
+    """(answers, pricing) of an evaluate body, or ValidationError."""
+    if type(body) is dict and body.keys() <= _EVALUATE_KEYS and _fits(body):
+        return body["answers"], body.get("pricing")
+    loaded = _schema_load(_EVALUATE, body)
+    return loaded["answers"], loaded["pricing"]
+
+
+def load_compare(body: object) -> Answers:
+    if (
+        type(body) is dict
+        and body.keys() == {"answers"}
+        and _plain_mapping(body["answers"], MAX_ANSWERS)
+    ):
+        answers: Answers = body["answers"]
+        return answers
+    loaded: Answers = _schema_load(_COMPARE, body)["answers"]
+    return loaded
+
+
+def load_batch_item(item: object) -> tuple[str, str | None, Answers, Pricing]:
+    """(tree, version, answers, pricing) of one batch item, or ValidationError."""
+    if type(item) is dict and item.keys() <= _BATCH_KEYS and _fits(item):
+        tree, version = item.get("tree"), item.get("version")
+        if (
+            type(tree) is str
+            and 0 < len(tree) <= MAX_ID_LENGTH
+            and (version is None or (type(version) is str and 0 < len(version) <= MAX_ID_LENGTH))
+        ):
+            return tree, version, item["answers"], item.get("pricing")
+    loaded = _schema_load(_BATCH_ITEM, item)
+    return loaded["tree"], loaded["version"], loaded["answers"], loaded["pricing"]
+
+
+def load_batch(body: object, max_items: int) -> list[Any]:
+    """The raw items of a batch body; each is loaded on its own with load_batch_item."""
+    loaded = _schema_load(_BATCH, body)
+    items: list[Any] = loaded["requests"]
+    if len(items) > max_items:
+        raise ValidationError({"requests": [f"At most {max_items} requests in one batch."]})
+    return items

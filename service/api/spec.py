@@ -1,0 +1,110 @@
+"""The spec this service implements, and Swagger UI for it, served from local files only."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import importlib.util
+from pathlib import Path
+
+import flask
+
+bp = flask.Blueprint("spec", __name__)
+
+YAML = "application/yaml"
+# What the docs page loads; anything else under /docs/ is a 404.
+ASSETS = (
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "favicon-32x32.png",
+    "favicon-16x16.png",
+    "swagger-initializer.js",
+)
+_ASSET_RULE = "/docs/<any(" + ", ".join(f'"{a}"' for a in ASSETS) + "):asset>"
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <title>netadvisor API</title>
+  <link rel="stylesheet" type="text/css" href="/docs/swagger-ui.css">
+  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png" sizes="32x32">
+  <link rel="icon" type="image/png" href="/docs/favicon-16x16.png" sizes="16x16">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/swagger-ui-bundle.js" charset="UTF-8"></script>
+  <script src="/docs/swagger-ui-standalone-preset.js" charset="UTF-8"></script>
+  <script src="/docs/swagger-initializer.js" charset="UTF-8"></script>
+</body>
+</html>
+"""
+
+# A file rather than an inline script, so a Content-Security-Policy without
+# 'unsafe-inline' can cover the page.
+_INITIALIZER = """window.onload = function () {
+  window.ui = SwaggerUIBundle({
+    url: "/openapi.yaml",
+    dom_id: "#swagger-ui",
+    deepLinking: true,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+    layout: "StandaloneLayout"
+  });
+};
+"""
+
+
+def spec_path() -> Path:
+    """The installed copy (the wheel puts it in the package), else the checkout's."""
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "openapi.yaml"
+    return installed if installed.is_file() else here.parent / "openapi.yaml"
+
+
+def swagger_ui_dir() -> Path:
+    """Swagger UI's distribution files from an installed package (no CDN at run time).
+
+    flask-swagger-ui ships Swagger UI 5, which renders OpenAPI 3.1; swagger-ui-bundle's
+    4.x is the fallback.
+    """
+    if importlib.util.find_spec("flask_swagger_ui") is not None:
+        found = Path(str(importlib.resources.files("flask_swagger_ui"))) / "dist"
+        if found.is_dir():
+            return found
+    from swagger_ui_bundle import swagger_ui_path
+
+    return Path(str(swagger_ui_path))
+
+
+def init_spec(app: flask.Flask) -> None:
+    data = spec_path().read_bytes()
+    app.extensions["netadvisor.spec"] = (data, hashlib.sha256(data).hexdigest()[:32])
+    app.extensions["netadvisor.swagger_ui"] = swagger_ui_dir()
+
+
+@bp.get("/openapi.yaml")
+def openapi() -> flask.Response:
+    data, etag = flask.current_app.extensions["netadvisor.spec"]
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "max-age=300"}
+    if flask.request.if_none_match.contains_weak(etag):
+        return flask.current_app.response_class(status=304, headers=headers)
+    return flask.current_app.response_class(
+        data, content_type=f"{YAML}; charset=utf-8", headers=headers
+    )
+
+
+@bp.get("/docs")
+def docs() -> flask.Response:
+    return flask.current_app.response_class(_PAGE, content_type="text/html; charset=utf-8")
+
+
+@bp.get(_ASSET_RULE)
+def docs_asset(asset: str) -> flask.Response:
+    if asset == "swagger-initializer.js":
+        return flask.current_app.response_class(
+            _INITIALIZER, content_type="text/javascript; charset=utf-8"
+        )
+    directory: Path = flask.current_app.extensions["netadvisor.swagger_ui"]
+    # Not conditional: Range and If-* handling would add statuses the spec does not list.
+    return flask.send_from_directory(directory, asset, max_age=86400, conditional=False, etag=False)
