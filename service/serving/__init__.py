@@ -3,23 +3,41 @@
 from __future__ import annotations
 
 import flask
-import orjson
+from werkzeug.exceptions import ClientDisconnected
 
 from service.serving.auth import init_auth, token_store_from_config
 from service.serving.context import init_context
 from service.serving.cors import init_cors, parse_origins
 from service.serving.decision_log import init_decision_log, record_decision
+from service.serving.worker import ClientTimeout
 
 __all__ = ["init_app", "record_decision"]
 
 
 def _problem(status: int, title: str, detail: str, headers: dict[str, str]) -> flask.Response:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    response = flask.current_app.response_class(
-        orjson.dumps(body), status=status, mimetype="application/problem+json"
+    # Imported here: the API package imports this one (for record_decision) while it
+    # loads, so a module-level import would be circular.
+    from service.api.errors import problem, problem_response
+
+    return problem_response(problem(status, title, detail), headers)
+
+
+def _client_disconnected(exc: ClientDisconnected) -> flask.Response:
+    # The body stopped arriving: either the connection's deadline passed (the worker
+    # raised ClientTimeout under werkzeug's error) or the client closed early.
+    if isinstance(exc.__context__, ClientTimeout):
+        return _problem(
+            408,
+            "Request Timeout",
+            "The request body was not sent in time.",
+            {"Connection": "close"},
+        )
+    return _problem(
+        400,
+        "Bad Request",
+        "The request body ended before its declared length.",
+        {"Connection": "close"},
     )
-    response.headers.update(headers)
-    return response
 
 
 def init_app(app: flask.Flask) -> None:
@@ -30,6 +48,7 @@ def init_app(app: flask.Flask) -> None:
     the environment). A setting that cannot be used raises here, at start-up.
     """
     init_context(app)
+    app.register_error_handler(ClientDisconnected, _client_disconnected)
     init_auth(app, token_store_from_config(app.config), _problem)
     init_cors(app, parse_origins(app.config.get("CORS_ORIGINS")))
     init_decision_log(app)

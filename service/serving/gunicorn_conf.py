@@ -8,16 +8,20 @@ Used as ``gunicorn -c python:service.serving.gunicorn_conf service.wsgi:app``.
   cores come from the affinity mask and the cgroup CPU limit, not the node's count.
 - NETADVISOR_LOG_LEVEL (info).
 - GUNICORN_TIMEOUT (15 s): a request costs milliseconds; a worker silent this long is
-  stuck, or held by a slow client, and is replaced.
+  stuck and is replaced.
+- GUNICORN_READ_TIMEOUT (10 s, below GUNICORN_TIMEOUT): the time a client has to send
+  its whole request; a slower one gets 408 (service.serving.worker), so a slow client
+  never holds a worker until the arbiter kills it.
 - GUNICORN_GRACEFUL_TIMEOUT (20 s): with a 5 s preStop pause it fits in the pod's 30 s
   termination grace period.
-- GUNICORN_KEEPALIVE (5 s): only the gthread worker class keeps connections open.
 - GUNICORN_MAX_REQUESTS / GUNICORN_MAX_REQUESTS_JITTER (20000 / 2000): workers are
   recycled to bound slow memory growth; the jitter keeps them from restarting together.
 - GUNICORN_LIMIT_REQUEST_LINE (4094): the longest API URL is far shorter.
 - GUNICORN_LIMIT_REQUEST_FIELDS (50): a proxy adds a handful of headers to a client's.
 - GUNICORN_LIMIT_REQUEST_FIELD_SIZE (8190): room for long tokens and a portal's cookies.
-- GUNICORN_BACKLOG (2048), GUNICORN_WORKER_CLASS (sync), GUNICORN_THREADS (1).
+- GUNICORN_BACKLOG (2048).
+- The worker class is sync: evaluations are CPU-bound, so threads would only contend
+  for the interpreter lock; a proxy in front (Ingress, Gateway) buffers slow clients.
 - PROMETHEUS_MULTIPROC_DIR (a new temporary directory): its ``*.db`` files are removed
   at start so counts from an earlier run are not added to this one's.
 """
@@ -45,9 +49,18 @@ def settings_from_env(env: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
     level = runtime.env_choice(
         env, ("NETADVISOR_LOG_LEVEL",), "info", ("debug", "info", "warning", "error", "critical")
     )
-    worker_class = runtime.env_choice(env, ("GUNICORN_WORKER_CLASS",), "sync", ("sync", "gthread"))
+    timeout = runtime.env_int(env, ("GUNICORN_TIMEOUT",), 15, minimum=2)
+    read_timeout = runtime.env_int(
+        env, ("GUNICORN_READ_TIMEOUT",), min(runtime.DEFAULT_READ_TIMEOUT, timeout - 1), minimum=1
+    )
+    if read_timeout >= timeout:
+        raise runtime.SettingError(
+            f"GUNICORN_READ_TIMEOUT={read_timeout} must be below GUNICORN_TIMEOUT={timeout}, "
+            "or the arbiter kills a worker before its client's deadline"
+        )
     return {
         "bind": [f"{host}:{port}"],
+        "read_timeout": read_timeout,
         "workers": runtime.env_int(
             env,
             ("NETADVISOR_WORKERS", "GUNICORN_WORKERS", "WEB_CONCURRENCY"),
@@ -55,11 +68,8 @@ def settings_from_env(env: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
             minimum=1,
             maximum=256,
         ),
-        "worker_class": worker_class,
-        "threads": runtime.env_int(env, ("GUNICORN_THREADS",), 1, minimum=1, maximum=64),
-        "timeout": runtime.env_int(env, ("GUNICORN_TIMEOUT",), 15, minimum=1),
+        "timeout": timeout,
         "graceful_timeout": runtime.env_int(env, ("GUNICORN_GRACEFUL_TIMEOUT",), 20, minimum=0),
-        "keepalive": runtime.env_int(env, ("GUNICORN_KEEPALIVE",), 5, minimum=0),
         "max_requests": runtime.env_int(env, ("GUNICORN_MAX_REQUESTS",), 20000, minimum=0),
         "max_requests_jitter": runtime.env_int(
             env, ("GUNICORN_MAX_REQUESTS_JITTER",), 2000, minimum=0
@@ -88,11 +98,8 @@ except (runtime.SettingError, OSError) as exc:
 
 bind = _settings["bind"]
 workers = _settings["workers"]
-worker_class = _settings["worker_class"]
-threads = _settings["threads"]
 timeout = _settings["timeout"]
 graceful_timeout = _settings["graceful_timeout"]
-keepalive = _settings["keepalive"]
 max_requests = _settings["max_requests"]
 max_requests_jitter = _settings["max_requests_jitter"]
 limit_request_line = _settings["limit_request_line"]
@@ -100,6 +107,10 @@ limit_request_fields = _settings["limit_request_fields"]
 limit_request_field_size = _settings["limit_request_field_size"]
 backlog = _settings["backlog"]
 loglevel = _settings["loglevel"]
+
+# The worker reads its deadline from the environment it inherits.
+os.environ["GUNICORN_READ_TIMEOUT"] = str(_settings["read_timeout"])
+worker_class = "service.serving.worker.SyncWorker"
 
 # Load the app, and so the trees, the pricing file and the auth settings, in the
 # master before the port is bound: a bad configuration exits non-zero with its message

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+# Seconds a client has to send its whole request (service.serving.worker).
+DEFAULT_READ_TIMEOUT = 10
 
 
 class SettingError(ValueError):
