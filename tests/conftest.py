@@ -4,6 +4,7 @@ every response is checked against openapi.yaml."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,21 @@ def check_response(response: TestResponse) -> None:
         assert response.status_code in (404, 405), response.status_code
         assert response.mimetype == "application/problem+json"
         _problem_validator().validate(response.get_json())
+
+
+# What an error body must never show: a trace, a path on this machine, a Python type.
+LEAKS = re.compile(r"Traceback|File \"|/work/|/srv/|\.py\b|\w+Error\b|\w+Exception\b|<class")
+
+
+def assert_problem(response: TestResponse, status: int) -> dict[str, Any]:
+    """The response is a problem+json document of this status that leaks nothing."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    problem: dict[str, Any] = response.get_json()
+    assert problem["status"] == status
+    assert {"type", "title", "detail"} <= set(problem)
+    assert not LEAKS.search(response.get_data(as_text=True)), response.get_data(as_text=True)
+    return problem
 
 
 class CheckedClient(FlaskClient):

@@ -107,8 +107,11 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            name = "body" if key == "_schema" and not prefix else str(key)
-            path = f"{prefix}.{name}" if prefix else name
+            # marshmallow's `_schema` means the value itself: the body, or an item.
+            if key == "_schema":
+                path = prefix or "body"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
             for field, found in flatten_messages(value, path).items():
                 out.setdefault(field, []).extend(found)
     elif isinstance(messages, list | tuple):

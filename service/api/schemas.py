@@ -68,19 +68,20 @@ class BatchItem(EvaluateRequest):
 
 
 class BatchRequest(Schema):
-    """`POST /v1/evaluations`: the items, each checked on its own."""
+    """`POST /v1/evaluations`: the items, each of the BatchItem shape."""
 
     class Meta:
         unknown = RAISE
 
     requests = fields.List(
-        fields.Raw(), required=True, validate=validate.Length(min=1, error="At least one request.")
+        fields.Nested(BatchItem),
+        required=True,
+        validate=validate.Length(min=1, error="At least one request."),
     )
 
 
 _EVALUATE = EvaluateRequest()
 _COMPARE = CompareRequest()
-_BATCH_ITEM = BatchItem()
 _BATCH = BatchRequest()
 _EVALUATE_KEYS = frozenset(("answers", "pricing"))
 _BATCH_KEYS = frozenset(("tree", "version", "answers", "pricing"))
@@ -124,8 +125,7 @@ def load_compare(body: object) -> Answers:
     return loaded
 
 
-def load_batch_item(item: object) -> tuple[str, str | None, Answers, Pricing]:
-    """(tree, version, answers, pricing) of one batch item, or ValidationError."""
+def _batch_item(item: object) -> tuple[str, str | None, Answers, Pricing] | None:
     if type(item) is dict and item.keys() <= _BATCH_KEYS and _fits(item):
         tree, version = item.get("tree"), item.get("version")
         if (
@@ -134,14 +134,23 @@ def load_batch_item(item: object) -> tuple[str, str | None, Answers, Pricing]:
             and (version is None or (type(version) is str and 0 < len(version) <= MAX_ID_LENGTH))
         ):
             return tree, version, item["answers"], item.get("pricing")
-    loaded = _schema_load(_BATCH_ITEM, item)
-    return loaded["tree"], loaded["version"], loaded["answers"], loaded["pricing"]
+    return None
 
 
-def load_batch(body: object, max_items: int) -> list[Any]:
-    """The raw items of a batch body; each is loaded on its own with load_batch_item."""
-    loaded = _schema_load(_BATCH, body)
-    items: list[Any] = loaded["requests"]
-    if len(items) > max_items:
+BatchItems = list[tuple[str, str | None, Answers, Pricing]]
+
+
+def load_batch(body: object, max_items: int) -> BatchItems:
+    """(tree, version, answers, pricing) of every item, or one ValidationError naming
+    each field of each item that does not have the request shape."""
+    if type(body) is dict and body.keys() == {"requests"} and type(body["requests"]) is list:
+        items: list[Any] = body["requests"]
+        if len(items) > max_items:
+            raise ValidationError({"requests": [f"At most {max_items} requests in one batch."]})
+        loaded = [_batch_item(item) for item in items]
+        if items and None not in loaded:
+            return loaded  # type: ignore[return-value]
+    data = _schema_load(_BATCH, body)
+    if len(data["requests"]) > max_items:
         raise ValidationError({"requests": [f"At most {max_items} requests in one batch."]})
-    return items
+    return [(i["tree"], i["version"], i["answers"], i["pricing"]) for i in data["requests"]]

@@ -1,0 +1,78 @@
+"""POST /v1/trees/{id}/compare: the same answers under every version."""
+
+from __future__ import annotations
+
+from conftest import assert_problem
+from flask.testing import FlaskClient
+
+URL = "/v1/trees/expose/compare"
+
+
+def test_an_outcome_that_moved_between_versions(client: FlaskClient) -> None:
+    response = client.post(URL, json={"answers": {"external": True, "services": 5}})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["tree"] == "expose"
+    assert body["changed"] is True
+    assert body["results"] == [
+        {
+            "version": "1.0.0",
+            "version_status": "deprecated",
+            "default": False,
+            "status": "complete",
+            "recommendation": {"id": "ingress", "title": "One shared Ingress"},
+            "next_question": None,
+        },
+        {
+            "version": "2.0.0",
+            "version_status": "current",
+            "default": True,
+            "status": "complete",
+            "recommendation": {"id": "gateway", "title": "One shared Gateway"},
+            "next_question": None,
+        },
+    ]
+
+
+def test_an_outcome_that_stayed(client: FlaskClient) -> None:
+    body = client.post(URL, json={"answers": {"external": False}}).get_json()
+    assert body["changed"] is False
+    assert {r["recommendation"]["id"] for r in body["results"]} == {"clusterip"}
+
+
+def test_partial_answers_compare_the_next_question(client: FlaskClient) -> None:
+    body = client.post(URL, json={"answers": {}}).get_json()
+    assert [(r["status"], r["next_question"]) for r in body["results"]] == [
+        ("needs_input", "external"),
+        ("needs_input", "external"),
+    ]
+    assert body["changed"] is False
+
+
+def test_a_version_the_answers_do_not_fit_carries_its_own_problem(client: FlaskClient) -> None:
+    answers = {"external": True, "services": 5, "gateway_api": False}
+    body = client.post(URL, json={"answers": answers}).get_json()
+    old, new = body["results"]
+    assert old["status"] == "invalid" and old["recommendation"] is None
+    assert old["problem"]["status"] == 422
+    assert "answers.gateway_api" in old["problem"]["errors"]
+    assert new["recommendation"]["id"] == "ingress"
+    assert body["changed"] is True
+
+
+def test_errors(client: FlaskClient) -> None:
+    assert_problem(client.post("/v1/trees/nope/compare", json={"answers": {}}), 404)
+    problem = assert_problem(client.post(URL, json={"answers": {}, "pricing": {}}), 422)
+    assert problem["errors"] == {"pricing": ["Unknown field."]}
+    assert_problem(client.post(URL, data="{", content_type="application/json"), 400)
+    assert_problem(client.post(URL, data="{}", content_type="text/plain"), 415)
+    assert_problem(client.get(URL), 405)
+
+
+def test_bundled_cni_upgrade_replaces_weave(bundled_client: FlaskClient) -> None:
+    answers = {"network_policy": False, "l7_visibility": False, "encryption": True}
+    body = bundled_client.post("/v1/trees/cni/compare", json={"answers": answers}).get_json()
+    outcome = {r["version"]: r["recommendation"]["id"] for r in body["results"]}
+    assert outcome["1.0.0"] == "weave"
+    assert outcome["2.0.0"] != "weave"
+    assert body["changed"] is True
