@@ -392,21 +392,23 @@ def read_response(sock: socket.socket, timeout: float = 30.0) -> tuple[int, byte
 
 
 def prove_sigterm(
-    *, workers: int = 3, concurrency: int = 6, load_seconds: float = 1.5, grace: int = 10
+    *, workers: int = 2, concurrency: int = 4, load_seconds: float = 1.5, grace: int = 10
 ) -> dict[str, Any]:
-    """SIGTERM while loaded and while requests are in flight.
+    """SIGTERM while loaded, with requests in flight and connections queued.
 
-    Two requests are held open mid-body by two workers when the signal arrives; they
-    must complete with 200 after it. The load generator stops starting new requests at
-    the signal, as clients do once the endpoint is removed (the preStop pause), and no
-    request it had under way may end in a 5xx or a truncated response.
+    Under steady load, every worker is made to hold a request whose body is half sent,
+    so the load's next connections wait in the listen queue. SIGTERM then arrives and
+    the load stops starting new requests (in a pod, the preStop pause has already
+    taken the endpoint out of rotation). The held requests are completed after the
+    signal and must get 200; the queued ones must be answered too, not reset; and the
+    master must exit 0 within the graceful timeout.
     """
     server = start_server(workers=workers, env={"GUNICORN_GRACEFUL_TIMEOUT": str(grace)})
     try:
         with background_load(server.port, concurrency=concurrency) as (stop, load):
             time.sleep(load_seconds)
-            held = [partial_request(server.port) for _ in range(2)]
-            time.sleep(0.3)
+            held = [partial_request(server.port) for _ in range(workers)]
+            time.sleep(0.5)
             signalled = time.monotonic()
             server.proc.send_signal(signal.SIGTERM)
             stop.set()
@@ -420,12 +422,18 @@ def prove_sigterm(
         exit_seconds = time.monotonic() - signalled
     finally:
         server.stop(signal.SIGKILL)
+    drained = sum(
+        line.get("served", 0)
+        for line in server.log_lines()
+        if line.get("message") == "answered queued connections before exiting"
+    )
     return {
         "exit_code": code,
         "exit_seconds": round(exit_seconds, 2),
         "grace_seconds": grace,
         "held_statuses": [status for status, _ in replies],
         "held_decisions": [b"decision_id" in body for _, body in replies],
+        "queued_answered": drained,
         "load": load.summary(),
         "server": server,
     }

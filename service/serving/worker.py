@@ -82,13 +82,46 @@ class DeadlineSocket(socket.socket):
 
 
 class SyncWorker(_SyncWorker):  # type: ignore[misc]
-    """The stock sync worker with a per-connection request deadline."""
+    """The stock sync worker with a per-connection request deadline, which also answers
+    the connections already queued on the listener when it is told to stop."""
 
     def init_process(self) -> None:
         self.read_timeout = env_int(
             os.environ, ("GUNICORN_READ_TIMEOUT",), DEFAULT_READ_TIMEOUT, minimum=1
         )
+        self.stopping = False
         super().init_process()
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self.stopping = True
+        super().handle_exit(sig, frame)
+
+    def run(self) -> None:
+        super().run()
+        if self.stopping:
+            self.drain()
+
+    def drain(self) -> None:
+        """Serve every connection the kernel has already accepted for us.
+
+        The stock worker exits after its current request and the connections waiting
+        in the listen queue are reset, though their clients saw the connect succeed.
+        The master has closed its listener, and in a pod the preStop pause has stopped
+        new traffic, so the queue only shrinks; the graceful timeout still bounds it.
+        """
+        deadline = time.monotonic() + max(1.0, self.cfg.graceful_timeout - 1.0)
+        served = 0
+        for listener in self.sockets:
+            while time.monotonic() < deadline:
+                try:
+                    self.accept(listener)
+                except OSError as exc:
+                    if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.ECONNABORTED):
+                        break
+                    raise
+                served += 1
+        if served:
+            log.info("answered queued connections before exiting", extra={"served": served})
 
     def accept(self, listener: Any) -> None:
         client, addr = listener.accept()
