@@ -9,10 +9,11 @@ A button without `q` (start over) posts `a` as it is.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..engine.conditions import format_version
+from ..engine.conditions import format_version, parse_version
 from ..engine.model import QuestionNode, Tree
 from .common import answer_text, money_range, number_range, stamp
 
@@ -31,6 +32,7 @@ MAX_FALLBACK_TEXT = 3000
 ACTION_PREFIX = "netadvisor"
 MAX_WHAT_IF_BUTTONS = 10
 ELLIPSIS = "…"
+_OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 def units(text: str) -> int:
@@ -275,10 +277,25 @@ def _question_blocks(
 
 
 def _what_if_answer(
-    path: list[QuestionNode] | None, item: Mapping[str, Any]
+    path: list[QuestionNode] | None, item: Mapping[str, Any], body: Mapping[str, Any]
 ) -> tuple[object, str] | None:
     """(answer to send, words for it): ranges are named by label, so send a typical value."""
-    node = next((n for n in path or () if n.question.id == item["question"]), None)
+    answer = item["answer"]
+    if path is None:
+        # Without the tree only an option can be sent as it is: a yes/no, or an option id
+        # where the path's answer was one too (a range label is never an option id).
+        given = next(
+            (s["answer"] for s in body["justification"] if s["question"] == item["question"]), None
+        )
+        plain = isinstance(answer, bool) or (
+            isinstance(answer, str)
+            and isinstance(given, str)
+            and _OPTION_ID.match(answer) is not None
+            and _OPTION_ID.match(given) is not None
+            and parse_version(given) is None
+        )
+        return (answer, answer_text(answer)) if plain else None
+    node = next((n for n in path if n.question.id == item["question"]), None)
     if node is None:
         return None
     if node.lookup:
@@ -391,7 +408,7 @@ def _recommendation_blocks(
     buttons = []
     path = _path(body, tree)
     for i, w in enumerate(body.get("what_if", [])[:MAX_WHAT_IF_BUTTONS]):
-        found = _what_if_answer(path, w)
+        found = _what_if_answer(path, w, body)
         if found is None:
             continue
         value = button_value(info, answers, w["question"], found[0])
