@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import Block
 
 from service.engine import Catalog, Tree
 from service.engine.model import Leaf, QuestionNode
-from service.render.common import money
+from service.render.common import answer_text, money
 from service.render.markdown import render_markdown
 from service.render.mermaid import render_mermaid
 from service.render.slack import decode_value, render_slack
@@ -210,6 +210,9 @@ def test_slack_message_for_every_node(stop: Stop) -> None:
     else:
         rec = body["recommendation"]
         assert rec["title"][:60] in text
+        for step in body["justification"][:5]:
+            marker = " (default)" if step["defaulted"] else ":"
+            assert f"*{step['question']}* = {answer_text(step['answer'])}{marker}" in text
         if body["costs"]:
             total = body["costs"]["total"]
             assert money(total["low"]) in text

@@ -349,8 +349,8 @@ def _recommendation_blocks(
         _section(mrkdwn_escape(rec["summary"])),
     ]
     why = [
-        f"• *{mrkdwn_escape(s['question'])}* = {mrkdwn_escape(answer_text(s['answer']))}: "
-        f"{mrkdwn_escape(s['reason'])}"
+        f"• *{mrkdwn_escape(s['question'])}* = {mrkdwn_escape(answer_text(s['answer']))}"
+        f"{' (default)' if s.get('defaulted') else ''}: {mrkdwn_escape(s['reason'])}"
         for s in body["justification"]
     ]
     why += [f"• {mrkdwn_escape(r)}" for r in rec.get("reasons", [])]
