@@ -15,28 +15,72 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 MAX_ANSWERS = 100
 MAX_PRICES = 100
 MAX_ID_LENGTH = 100
+MAX_TEXT_ANSWER = 200
+MAX_PRICE = 1e12
 
 Answers = dict[str, Any]
 Pricing = dict[str, Any] | None
 
-
-def _answers() -> fields.Dict:
-    return fields.Dict(
-        keys=fields.String(validate=validate.Length(max=MAX_ID_LENGTH)),
-        values=fields.Raw(allow_none=True),
-        required=True,
-        validate=validate.Length(max=MAX_ANSWERS, error="At most {max} answers."),
-    )
+ANSWER_TYPE = "Expected true or false, a whole number or a string."
+PRICE_TYPE = "Expected a number of US dollars from 0 up to 1e12."
 
 
-def _pricing() -> fields.Dict:
-    return fields.Dict(
-        keys=fields.String(validate=validate.Length(max=MAX_ID_LENGTH)),
-        values=fields.Raw(allow_none=True),
-        allow_none=True,
-        load_default=None,
-        validate=validate.Length(max=MAX_PRICES, error="At most {max} prices."),
-    )
+def _answer_ok(value: object) -> bool:
+    kind = type(value)
+    return kind is bool or kind is int or (kind is str and len(value) <= MAX_TEXT_ANSWER)  # type: ignore[arg-type]
+
+
+def _price_ok(value: object) -> bool:
+    kind = type(value)
+    return (kind is int or kind is float) and 0 <= value < MAX_PRICE  # type: ignore[operator]
+
+
+def _answer_problem(value: object) -> str | None:
+    if type(value) is str and len(value) > MAX_TEXT_ANSWER:
+        return f"Longer than {MAX_TEXT_ANSWER} characters."
+    return None if _answer_ok(value) else ANSWER_TYPE
+
+
+def _price_problem(value: object) -> str | None:
+    return None if _price_ok(value) else PRICE_TYPE
+
+
+class _Entries(fields.Field):  # type: ignore[type-arg]
+    """A JSON object of at most `limit` entries with short keys, each value checked.
+
+    Errors are keyed by the entry's own key, so they read `answers.<question id>`.
+    """
+
+    def __init__(self, problem: Any, limit: int, noun: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.problem = problem
+        self.limit = limit
+        self.noun = noun
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if type(value) is not dict:
+            raise ValidationError("Not a valid mapping type.")
+        if len(value) > self.limit:
+            raise ValidationError(f"At most {self.limit} {self.noun}.")
+        errors: dict[str, list[str]] = {}
+        for key, item in value.items():
+            if len(key) > MAX_ID_LENGTH:
+                errors[key] = [f"Names are at most {MAX_ID_LENGTH} characters."]
+                continue
+            message = self.problem(item)
+            if message is not None:
+                errors[key] = [message]
+        if errors:
+            raise ValidationError(errors)
+        return value
+
+
+def _answers() -> _Entries:
+    return _Entries(_answer_problem, MAX_ANSWERS, "answers", required=True)
+
+
+def _pricing() -> _Entries:
+    return _Entries(_price_problem, MAX_PRICES, "prices", allow_none=True, load_default=None)
 
 
 class EvaluateRequest(Schema):
@@ -87,17 +131,24 @@ _EVALUATE_KEYS = frozenset(("answers", "pricing"))
 _BATCH_KEYS = frozenset(("tree", "version", "answers", "pricing"))
 
 
-def _plain_mapping(value: object, limit: int) -> bool:
+def _plain_answers(value: object) -> bool:
     return (
-        type(value) is dict and len(value) <= limit and all(len(k) <= MAX_ID_LENGTH for k in value)
+        type(value) is dict
+        and len(value) <= MAX_ANSWERS
+        and all(len(k) <= MAX_ID_LENGTH and _answer_ok(v) for k, v in value.items())
+    )
+
+
+def _plain_pricing(value: object) -> bool:
+    return value is None or (
+        type(value) is dict
+        and len(value) <= MAX_PRICES
+        and all(len(k) <= MAX_ID_LENGTH and _price_ok(v) for k, v in value.items())
     )
 
 
 def _fits(body: dict[str, Any]) -> bool:
-    pricing = body.get("pricing")
-    return _plain_mapping(body.get("answers"), MAX_ANSWERS) and (
-        pricing is None or _plain_mapping(pricing, MAX_PRICES)
-    )
+    return _plain_answers(body.get("answers")) and _plain_pricing(body.get("pricing"))
 
 
 def _schema_load(schema: Schema, body: object) -> dict[str, Any]:
@@ -114,11 +165,7 @@ def load_evaluate(body: object) -> tuple[Answers, Pricing]:
 
 
 def load_compare(body: object) -> Answers:
-    if (
-        type(body) is dict
-        and body.keys() == {"answers"}
-        and _plain_mapping(body["answers"], MAX_ANSWERS)
-    ):
+    if type(body) is dict and body.keys() == {"answers"} and _plain_answers(body["answers"]):
         answers: Answers = body["answers"]
         return answers
     loaded: Answers = _schema_load(_COMPARE, body)["answers"]
