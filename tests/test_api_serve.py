@@ -1,0 +1,145 @@
+"""`netadvisor serve` under gunicorn on loopback: ready, serving, and metrics that add up
+over several workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import API_TREES, TEST_TREES
+
+pytestmark = pytest.mark.slow
+
+WORKERS = 2
+EVALUATIONS = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _call(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, str], bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    if data:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, int]]:
+    tmp = tmp_path_factory.mktemp("serve")
+    metrics_dir = tmp / "metrics"
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "NETADVISOR_ACCESS_LOG": "false",
+        "NETADVISOR_DECISION_LOG": "false",
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(WORKERS),
+        "--trees",
+        str(TEST_TREES),
+        "--overlay",
+        str(API_TREES),
+    ]
+    with (tmp / "out.log").open("wb") as out:
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if _call(base + "/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None, (tmp / "out.log").read_text()
+            assert time.monotonic() < deadline, "not ready in 30 s"
+            time.sleep(0.1)
+        # `serve` execs gunicorn, so this pid is gunicorn's master.
+        yield base, metrics_dir, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=30)
+        assert code == 0, (tmp / "out.log").read_text()
+
+
+def test_serve_answers_the_api(server: tuple[str, Path, int]) -> None:
+    base, _, _ = server
+    status, headers, body = _call(base + "/readyz")
+    assert (status, json.loads(body)) == (200, {"status": "ready", "trees": 2, "versions": 3})
+    status, headers, body = _call(
+        base + "/v1/trees/expose/evaluate", {"answers": {"external": True, "services": 3}}
+    )
+    assert status == 200
+    result = json.loads(body)
+    assert result["recommendation"]["id"] == "gateway"
+    assert headers["X-Decision-ID"] == result["decision_id"]
+    assert headers["X-Request-ID"]
+    status, headers, body = _call(base + "/v1/trees/nope")
+    assert status == 404
+    assert headers["Content-Type"] == "application/problem+json"
+
+
+def _evaluations(text: str) -> float:
+    pattern = re.compile(
+        r'^netadvisor_evaluations_total\{recommendation="clusterip",status="complete",'
+        r'tree="expose",version="2\.0\.0"\} (\S+)$',
+        re.M,
+    )
+    match = pattern.search(text)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_metrics_add_up_across_workers(server: tuple[str, Path, int]) -> None:
+    base, metrics_dir, master = server
+    before = _evaluations(_call(base + "/metrics")[2].decode())
+    url = base + "/v1/trees/expose/evaluate"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(
+            pool.map(lambda _: _call(url, {"answers": {"external": False}})[0], range(EVALUATIONS))
+        )
+    assert statuses == [200] * EVALUATIONS
+    text = _call(base + "/metrics")[2].decode()
+    assert _evaluations(text) == before + EVALUATIONS
+    # Each worker keeps its own counter file; the sum above spans them.
+    writers = {int(p.stem.split("_")[1]) for p in metrics_dir.glob("counter_*.db")}
+    assert len(writers - {master}) >= 2, writers
+    requests = re.search(
+        r'^netadvisor_http_requests_total\{method="POST",route="/v1/trees/<tree_id>/evaluate",'
+        r'status="200"\} (\S+)$',
+        text,
+        re.M,
+    )
+    assert requests is not None and float(requests.group(1)) >= EVALUATIONS
