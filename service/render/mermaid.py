@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ..engine.evaluate import Result
 from ..engine.model import Leaf, QuestionNode, Tree
@@ -67,6 +68,8 @@ def render_mermaid(tree: Tree, result: Result | None = None) -> str:
     lines = ["flowchart TD"]
     edges: dict[tuple[str, int], int] = {}
     edge_lines: list[str] = []
+    # Leaves that share a recommendation are told apart by their node id.
+    titles = Counter(n.recommendation.title for n in tree.nodes.values() if isinstance(n, Leaf))
     for node_id, node in tree.nodes.items():
         mid = ids[node_id]
         if isinstance(node, QuestionNode):
@@ -75,7 +78,9 @@ def render_mermaid(tree: Tree, result: Result | None = None) -> str:
                 edges[(node_id, i)] = len(edge_lines)
                 edge_lines.append(f"    {mid} -->|{label(branch.label, 60)}| {ids[branch.target]}")
         else:
-            lines.append(f"    {mid}([{label(node.recommendation.title)}])")
+            title = node.recommendation.title
+            text = f"{title} · {node_id}" if titles[title] > 1 else title
+            lines.append(f"    {mid}([{label(text)}])")
     lines += edge_lines
     lines += [f"    {s}" for s in STYLES]
     questions = [ids[n] for n, node in tree.nodes.items() if isinstance(node, QuestionNode)]
