@@ -653,8 +653,10 @@ def _wrk(port: int, seconds: int, connections: int, threads: int) -> dict[str, A
     return found
 
 
-def prove_sustained(*, workers: int, seconds: int, connections: int) -> dict[str, Any]:
-    server = start_server(workers=workers)
+def prove_sustained(
+    *, workers: int, seconds: int, connections: int, env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    server = start_server(workers=workers, env=env)
     try:
         # Warm every worker (first requests build per-process caches) before measuring.
         run_load(server.port, concurrency=connections, duration=2.0)
@@ -724,6 +726,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seconds", type=int, default=60)
     p.add_argument("--connections", type=int, default=8)
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="server environment, e.g. NETADVISOR_ACCESS_LOG=false",
+    )
     p = sub.add_parser("memory")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seconds", type=int, default=600)
@@ -736,7 +745,10 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(ROOT)
     if args.command == "sustained":
         report = prove_sustained(
-            workers=args.workers, seconds=args.seconds, connections=args.connections
+            workers=args.workers,
+            seconds=args.seconds,
+            connections=args.connections,
+            env=dict(item.split("=", 1) for item in args.env),
         )
     elif args.command == "memory":
         report = prove_memory(

@@ -158,6 +158,11 @@ def test_unknown_route_and_server_error_are_logged(lines: Lines) -> None:
     assert missing["status"] == 404
     assert error["status"] == 500
     assert error["route"] == "/v1/boom"
+    # The traceback stays in the log, as one JSON line with the request's id.
+    (exception,) = lines.by_logger("serving-test")
+    assert exception["level"] == "error"
+    assert "RuntimeError: boom" in exception["exc_info"]
+    assert exception["request_id"] == response.headers["X-Request-ID"]
 
 
 def test_access_log_can_be_switched_off(lines: Lines) -> None:

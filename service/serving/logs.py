@@ -22,20 +22,27 @@ class JsonFormatter(OrjsonFormatter):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("fmt", ["levelname", "name", "message"])
-        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
-        kwargs.setdefault("timestamp", False)
         super().__init__(**kwargs)
 
     def add_fields(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
-        # Timestamp first, in UTC with milliseconds, so lines sort and read the same
-        # whatever the node's time zone.
+        # Every request writes an access line, so this runs on the hot path: the fixed
+        # fields are set directly, and the extras are every record attribute that is
+        # not one of logging's own (the library's generic version renames and
+        # re-checks each attribute and costs several times as much).
         log_data["timestamp"] = datetime.fromtimestamp(record.created, tz=UTC).isoformat(
             timespec="milliseconds"
         )
-        super().add_fields(log_data, record, message_dict)
         log_data["level"] = record.levelname.lower()
+        log_data["logger"] = record.name
+        log_data["message"] = record.message
+        if message_dict:
+            log_data.update(message_dict)
+        skip = self._skip_fields
+        for key, value in record.__dict__.items():
+            if key not in skip:
+                log_data[key] = value
 
 
 class RequestContextFilter(logging.Filter):
