@@ -169,3 +169,26 @@ def test_the_command_reads_stdin() -> None:
         check=False,
     )
     assert proc.returncode == 2 and "no decision tree 'nosuch'" in proc.stderr
+
+
+def test_evaluate_prints_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    from service.cli import main
+    from service.render.markdown import render_markdown
+
+    code = main(
+        [
+            "evaluate",
+            "example",
+            "--trees",
+            str(TEST_TREES),
+            "-a",
+            "external=yes",
+            "-a",
+            "services=20",
+            "--format",
+            "markdown",
+        ]
+    )
+    assert code == 0
+    expected = Catalog.load(TEST_TREES).evaluate("example", {"external": True, "services": 20})
+    assert capsys.readouterr().out == render_markdown(expected.to_dict())
