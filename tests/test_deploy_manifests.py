@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from service.engine import Catalog
-from service.serving.gunicorn_conf import settings_from_env
+from service.serving.runtime import settings_from_env
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "k8s"

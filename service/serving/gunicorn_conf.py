@@ -38,58 +38,8 @@ from gunicorn.glogging import Logger
 from service.serving import runtime
 from service.serving.logs import logging_config
 
-
-def settings_from_env(env: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
-    """The gunicorn settings the environment asks for; raises SettingError on bad values."""
-    host = runtime.env_str(env, ("NETADVISOR_HOST",), "127.0.0.1")
-    port = runtime.env_int(env, ("NETADVISOR_PORT",), 8080, minimum=1, maximum=65535)
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    cpus = runtime.available_cpus()
-    level = runtime.env_choice(
-        env, ("NETADVISOR_LOG_LEVEL",), "info", ("debug", "info", "warning", "error", "critical")
-    )
-    timeout = runtime.env_int(env, ("GUNICORN_TIMEOUT",), 15, minimum=2)
-    read_timeout = runtime.env_int(
-        env, ("GUNICORN_READ_TIMEOUT",), min(runtime.DEFAULT_READ_TIMEOUT, timeout - 1), minimum=1
-    )
-    if read_timeout >= timeout:
-        raise runtime.SettingError(
-            f"GUNICORN_READ_TIMEOUT={read_timeout} must be below GUNICORN_TIMEOUT={timeout}, "
-            "or the arbiter kills a worker before its client's deadline"
-        )
-    return {
-        "bind": [f"{host}:{port}"],
-        "read_timeout": read_timeout,
-        "workers": runtime.env_int(
-            env,
-            ("NETADVISOR_WORKERS", "GUNICORN_WORKERS", "WEB_CONCURRENCY"),
-            runtime.default_workers(cpus),
-            minimum=1,
-            maximum=256,
-        ),
-        "timeout": timeout,
-        "graceful_timeout": runtime.env_int(env, ("GUNICORN_GRACEFUL_TIMEOUT",), 20, minimum=0),
-        "max_requests": runtime.env_int(env, ("GUNICORN_MAX_REQUESTS",), 20000, minimum=0),
-        "max_requests_jitter": runtime.env_int(
-            env, ("GUNICORN_MAX_REQUESTS_JITTER",), 2000, minimum=0
-        ),
-        "limit_request_line": runtime.env_int(
-            env, ("GUNICORN_LIMIT_REQUEST_LINE",), 4094, minimum=256, maximum=8190
-        ),
-        "limit_request_fields": runtime.env_int(
-            env, ("GUNICORN_LIMIT_REQUEST_FIELDS",), 50, minimum=10, maximum=32768
-        ),
-        "limit_request_field_size": runtime.env_int(
-            env, ("GUNICORN_LIMIT_REQUEST_FIELD_SIZE",), 8190, minimum=256, maximum=65536
-        ),
-        "backlog": runtime.env_int(env, ("GUNICORN_BACKLOG",), 2048, minimum=16),
-        "loglevel": level,
-    }
-
-
 try:
-    _settings = settings_from_env(os.environ)
+    _settings = runtime.settings_from_env(os.environ)
     # Must be set before prometheus_client is first imported (the app import below
     # gunicorn's preload does that), because the library picks its value store then.
     _metrics_dir, _metrics_dir_owned = runtime.prepare_metrics_dir(os.environ)

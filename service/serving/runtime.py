@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # Seconds a client has to send its whole request (service.serving.worker).
@@ -147,3 +148,50 @@ def as_bool(value: object, name: str) -> bool:
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
     raise SettingError(f"{name}={value!r} is not a boolean (use true or false)")
+
+
+def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The gunicorn settings the environment asks for; raises SettingError on bad values."""
+    host = env_str(env, ("NETADVISOR_HOST",), "127.0.0.1")
+    port = env_int(env, ("NETADVISOR_PORT",), 8080, minimum=1, maximum=65535)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    cpus = available_cpus()
+    level = env_choice(
+        env, ("NETADVISOR_LOG_LEVEL",), "info", ("debug", "info", "warning", "error", "critical")
+    )
+    timeout = env_int(env, ("GUNICORN_TIMEOUT",), 15, minimum=2)
+    read_timeout = env_int(
+        env, ("GUNICORN_READ_TIMEOUT",), min(DEFAULT_READ_TIMEOUT, timeout - 1), minimum=1
+    )
+    if read_timeout >= timeout:
+        raise SettingError(
+            f"GUNICORN_READ_TIMEOUT={read_timeout} must be below GUNICORN_TIMEOUT={timeout}, "
+            "or the arbiter kills a worker before its client's deadline"
+        )
+    return {
+        "bind": [f"{host}:{port}"],
+        "read_timeout": read_timeout,
+        "workers": env_int(
+            env,
+            ("NETADVISOR_WORKERS", "GUNICORN_WORKERS", "WEB_CONCURRENCY"),
+            default_workers(cpus),
+            minimum=1,
+            maximum=256,
+        ),
+        "timeout": timeout,
+        "graceful_timeout": env_int(env, ("GUNICORN_GRACEFUL_TIMEOUT",), 20, minimum=0),
+        "max_requests": env_int(env, ("GUNICORN_MAX_REQUESTS",), 20000, minimum=0),
+        "max_requests_jitter": env_int(env, ("GUNICORN_MAX_REQUESTS_JITTER",), 2000, minimum=0),
+        "limit_request_line": env_int(
+            env, ("GUNICORN_LIMIT_REQUEST_LINE",), 4094, minimum=256, maximum=8190
+        ),
+        "limit_request_fields": env_int(
+            env, ("GUNICORN_LIMIT_REQUEST_FIELDS",), 50, minimum=10, maximum=32768
+        ),
+        "limit_request_field_size": env_int(
+            env, ("GUNICORN_LIMIT_REQUEST_FIELD_SIZE",), 8190, minimum=256, maximum=65536
+        ),
+        "backlog": env_int(env, ("GUNICORN_BACKLOG",), 2048, minimum=16),
+        "loglevel": level,
+    }

@@ -1,0 +1,183 @@
+"""gunicorn settings from the environment, the CPU budget, the metrics directory, and the
+worker's per-connection deadline, without starting a server."""
+
+from __future__ import annotations
+
+import errno
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service.serving import runtime
+from service.serving.runtime import settings_from_env
+from service.serving.worker import ClientTimeout, DeadlineSocket
+
+
+def test_defaults_are_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime, "available_cpus", lambda: 2)
+    settings = settings_from_env({})
+    assert settings["bind"] == ["127.0.0.1:8080"]
+    assert settings["workers"] == 3
+    assert settings["timeout"] == 15
+    assert settings["read_timeout"] == 10
+    assert settings["graceful_timeout"] == 20
+    assert settings["max_requests"] == 20000
+    assert settings["max_requests_jitter"] == 2000
+    assert settings["limit_request_line"] == 4094
+    assert settings["limit_request_fields"] == 50
+    assert settings["limit_request_field_size"] == 8190
+    assert settings["loglevel"] == "info"
+
+
+def test_environment_overrides_each_setting() -> None:
+    settings = settings_from_env(
+        {
+            "NETADVISOR_HOST": "0.0.0.0",
+            "NETADVISOR_PORT": "9000",
+            "NETADVISOR_WORKERS": "5",
+            "NETADVISOR_LOG_LEVEL": "WARNING",
+            "GUNICORN_TIMEOUT": "30",
+            "GUNICORN_READ_TIMEOUT": "20",
+            "GUNICORN_GRACEFUL_TIMEOUT": "25",
+            "GUNICORN_MAX_REQUESTS": "0",
+            "GUNICORN_LIMIT_REQUEST_LINE": "8190",
+        }
+    )
+    assert settings["bind"] == ["0.0.0.0:9000"]
+    assert settings["workers"] == 5
+    assert settings["loglevel"] == "warning"
+    assert (settings["timeout"], settings["read_timeout"]) == (30, 20)
+    assert settings["graceful_timeout"] == 25
+    assert settings["max_requests"] == 0
+    assert settings["limit_request_line"] == 8190
+
+
+def test_ipv6_host_is_bracketed() -> None:
+    assert settings_from_env({"NETADVISOR_HOST": "::1"})["bind"] == ["[::1]:8080"]
+
+
+def test_a_short_worker_timeout_lowers_the_default_read_deadline() -> None:
+    settings = settings_from_env({"GUNICORN_TIMEOUT": "4"})
+    assert settings["read_timeout"] == 3
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"NETADVISOR_WORKERS": "many"}, "NETADVISOR_WORKERS='many' is not an integer"),
+        ({"NETADVISOR_WORKERS": "0"}, "NETADVISOR_WORKERS=0 must be >= 1"),
+        ({"NETADVISOR_PORT": "70000"}, "NETADVISOR_PORT=70000 must be >= 1 and <= 65535"),
+        ({"NETADVISOR_LOG_LEVEL": "loud"}, "NETADVISOR_LOG_LEVEL='loud' must be one of"),
+        ({"GUNICORN_READ_TIMEOUT": "15"}, "must be below GUNICORN_TIMEOUT=15"),
+        ({"GUNICORN_LIMIT_REQUEST_LINE": "100000"}, "GUNICORN_LIMIT_REQUEST_LINE=100000"),
+    ],
+)
+def test_unusable_values_are_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(runtime.SettingError, match=message.replace("(", r"\(")):
+        settings_from_env(env)
+
+
+def _cgroup(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("files", "cap"),
+    [
+        ({"cpu.max": "100000 100000\n"}, 1),  # cgroup v2, a limit of 1 CPU
+        ({"cpu.max": "150000 100000\n"}, 2),  # 1.5 CPUs round up
+        ({"cpu.max": "max 100000\n"}, None),  # no limit
+        ({"cpu/cpu.cfs_quota_us": "50000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 1),
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+        ({}, None),
+    ],
+)
+def test_cpus_follow_the_container_limit(
+    tmp_path: Path, files: dict[str, str], cap: int | None
+) -> None:
+    root = _cgroup(tmp_path, files)
+    affinity = runtime.available_cpus(tmp_path / "nowhere")
+    expected = affinity if cap is None else min(affinity, cap)
+    assert runtime.available_cpus(root) == expected
+
+
+def test_default_workers_keep_a_spare() -> None:
+    assert runtime.default_workers(1) == 2
+    assert runtime.default_workers(2) == 3
+    assert runtime.default_workers(8) == 9
+
+
+def test_metrics_dir_is_created_or_cleared(tmp_path: Path) -> None:
+    env: dict[str, str] = {}
+    created, owned = runtime.prepare_metrics_dir(env)
+    try:
+        assert owned
+        assert env["PROMETHEUS_MULTIPROC_DIR"] == str(created)
+        assert created.is_dir()
+    finally:
+        created.rmdir()
+    given = tmp_path / "metrics"
+    given.mkdir()
+    (given / "counter_1.db").write_bytes(b"old")
+    (given / "keep.txt").write_text("not ours")
+    path, owned = runtime.prepare_metrics_dir({"PROMETHEUS_MULTIPROC_DIR": str(given)})
+    assert (path, owned) == (given, False)
+    assert sorted(p.name for p in given.iterdir()) == ["keep.txt"]
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[DeadlineSocket, socket.socket]]:
+    server_end, client_end = socket.socketpair()
+    conn = DeadlineSocket(
+        server_end.family, server_end.type, server_end.proto, fileno=server_end.detach()
+    )
+    conn.send_timeout = 1.0
+    conn.phase = "headers"
+    conn.deadline = time.monotonic() + 0.3
+    yield conn, client_end
+    conn.close()
+    client_end.close()
+
+
+def test_deadline_covers_the_whole_request_not_each_read(
+    pair: tuple[DeadlineSocket, socket.socket],
+) -> None:
+    conn, client = pair
+    started = time.monotonic()
+    received = b""
+    with pytest.raises(ConnectionResetError) as raised:
+        while True:
+            # A byte every 0.1 s would reset a per-read timeout forever.
+            client.send(b"x")
+            received += conn.recv(10)
+            time.sleep(0.1)
+    assert raised.value.errno == errno.ECONNRESET
+    assert 0.25 < time.monotonic() - started < 1.0
+    assert received.startswith(b"x")
+    client.settimeout(1)
+    answer = client.recv(1000)
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = next(
+        int(h.split(b":")[1]) for h in head.split(b"\r\n") if h.startswith(b"Content-Length")
+    )
+    assert length == len(body)
+
+
+def test_body_read_past_the_deadline_raises_for_the_app(
+    pair: tuple[DeadlineSocket, socket.socket],
+) -> None:
+    conn, client = pair
+    conn.phase = "body"
+    with pytest.raises(ClientTimeout):
+        conn.recv(10)
+    client.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        client.recv(10)  # nothing was written: the app answers
