@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,25 @@ def test_fit_cuts_at_characters_and_entities() -> None:
     escaped = fit("a&b&c&d", 8, escape=True)
     assert escaped == "a&amp;b…"  # never "a&amp;b&am…"
     assert re.fullmatch(r"(?:[^&]|&amp;|&lt;|&gt;)*…?", fit("<&>" * 50, 20, escape=True))
+
+
+def test_fit_never_exceeds_its_limit() -> None:
+    rng = random.Random(6)
+    for _ in range(2000):
+        text = "".join(rng.choice("a&<>é🚀 ") for _ in range(rng.randrange(0, 60)))
+        limit = rng.randrange(2, 80)
+        for escape in (False, True):
+            whole = (
+                text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                if escape
+                else text
+            )
+            cut = fit(text, limit, escape=escape)
+            assert units(cut) <= limit
+            if units(whole) <= limit:
+                assert cut == whole
+            else:
+                assert cut.endswith("…") and whole.startswith(cut[:-1])
 
 
 def test_slack_question_with_thirty_options(tree: Tree) -> None:

@@ -33,11 +33,12 @@ ACTION_PREFIX = "netadvisor"
 MAX_WHAT_IF_BUTTONS = 10
 ELLIPSIS = "…"
 _OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def units(text: str) -> int:
     """Length as Slack may count it: UTF-16 code units, never fewer than characters."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text) + len(_ASTRAL.findall(text))
 
 
 def mrkdwn_escape(text: str) -> str:
@@ -50,15 +51,16 @@ def fit(text: str, limit: int, *, escape: bool = False) -> str:
 
     The cut never splits a character or an `&amp;` entity; a cut text ends with an ellipsis.
     """
-    pieces = [mrkdwn_escape(ch) if escape else ch for ch in text]
-    total = sum(units(p) for p in pieces)
-    if total <= limit:
-        return "".join(pieces)
+    whole = mrkdwn_escape(text) if escape else text
+    # Every character is at most two units, so short texts need no counting.
+    if 2 * len(whole) <= limit or units(whole) <= limit:
+        return whole
     room = limit - units(ELLIPSIS)
     out: list[str] = []
     used = 0
-    for piece in pieces:
-        size = units(piece)
+    for ch in text:
+        piece = mrkdwn_escape(ch) if escape else ch
+        size = len(piece) + (1 if ord(ch) > 0xFFFF else 0)
         if used + size > room:
             break
         out.append(piece)
