@@ -13,9 +13,10 @@ import yaml
 from test_render_trees import check_block_kit, parse_mermaid, table_rows, unescape
 
 from service.engine import Catalog, Tree
+from service.render.blockkit import MAX_BUTTON_VALUE, decode_value, fit, units
 from service.render.markdown import render_markdown
 from service.render.mermaid import render_mermaid
-from service.render.slack import MAX_BUTTON_VALUE, decode_value, fit, render_slack, units
+from service.render.slack import render_slack
 
 NASTY = 'Say "hi" [x](javascript:alert(1)) <b>#1</b> | a;b `c` {D} $5 & $6 ~e~ *f* _g_'
 EMOJI = "🚀"

@@ -15,10 +15,11 @@ from slack_sdk.models.blocks import Block
 
 from service.engine import Catalog, Tree
 from service.engine.model import Leaf, QuestionNode
+from service.render.blockkit import decode_value
 from service.render.common import answer_text, money
 from service.render.markdown import render_markdown
 from service.render.mermaid import render_mermaid
-from service.render.slack import decode_value, render_slack
+from service.render.slack import render_slack
 
 TEST_TREES = Path(__file__).parent / "trees"
 

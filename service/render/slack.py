@@ -8,161 +8,34 @@ A button without `q` (start over) posts `a` as it is.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..engine.conditions import format_version, parse_version
 from ..engine.model import QuestionNode, Tree
+from .blockkit import (
+    MAX_BLOCKS,
+    MAX_FALLBACK_TEXT,
+    MAX_FIELD_TEXT,
+    MAX_FIELDS,
+    MAX_SECTION_TEXT,
+    actions,
+    button,
+    button_value,
+    context,
+    fit,
+    header,
+    lines,
+    link,
+    mrkdwn_escape,
+    section,
+)
 from .common import answer_text, money_range, number_range, stamp
 
-# Block Kit limits (https://api.slack.com/reference/block-kit).
-MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
-MAX_FIELDS = 10
-MAX_FIELD_TEXT = 2000
-MAX_HEADER_TEXT = 150
-MAX_BUTTON_TEXT = 75
-MAX_BUTTON_VALUE = 2000
-MAX_BUTTONS_PER_ACTIONS = 25
-MAX_CONTEXT_ELEMENTS = 10
-MAX_ACTION_ID = 255
-MAX_FALLBACK_TEXT = 3000
 ACTION_PREFIX = "netadvisor"
 MAX_WHAT_IF_BUTTONS = 10
-ELLIPSIS = "…"
 _OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-
-
-def units(text: str) -> int:
-    """Length as Slack may count it: UTF-16 code units, never fewer than characters."""
-    return len(text) + len(_ASTRAL.findall(text))
-
-
-def mrkdwn_escape(text: str) -> str:
-    # Slack reads &, < and > as control characters in every text object.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def fit(text: str, limit: int, *, escape: bool = False) -> str:
-    """`text` (escaped for mrkdwn if asked) cut to `limit` units at a character boundary.
-
-    The cut never splits a character or an `&amp;` entity; a cut text ends with an ellipsis.
-    """
-    whole = mrkdwn_escape(text) if escape else text
-    # Every character is at most two units, so short texts need no counting.
-    if 2 * len(whole) <= limit or units(whole) <= limit:
-        return whole
-    room = limit - units(ELLIPSIS)
-    out: list[str] = []
-    used = 0
-    for ch in text:
-        piece = mrkdwn_escape(ch) if escape else ch
-        size = len(piece) + (1 if ord(ch) > 0xFFFF else 0)
-        if used + size > room:
-            break
-        out.append(piece)
-        used += size
-    return "".join(out).rstrip() + ELLIPSIS
-
-
-def _lines(lines: Iterable[str], limit: int = MAX_SECTION_TEXT) -> str:
-    """Whole lines (already escaped) joined while they fit; a note says how many were left."""
-    kept: list[str] = []
-    lines = list(lines)
-    used = 0
-    for i, raw in enumerate(lines):
-        line = fit(raw, limit)  # a lone over-long line is cut, not dropped
-        extra = units(line) + (1 if kept else 0)
-        rest = len(lines) - i - 1
-        note = f"\n…and {rest} more" if rest else ""
-        if used + extra + units(note) > limit:
-            kept.append(f"…and {len(lines) - i} more")
-            break
-        kept.append(line)
-        used += extra
-    return "\n".join(kept)
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(text, MAX_SECTION_TEXT)}}
-
-
-def _header(text: str) -> dict[str, Any]:
-    return {
-        "type": "header",
-        "text": {"type": "plain_text", "text": fit(text, MAX_HEADER_TEXT), "emoji": False},
-    }
-
-
-def _context(texts: Iterable[str]) -> dict[str, Any]:
-    elements = [
-        {"type": "mrkdwn", "text": fit(t, MAX_SECTION_TEXT)}
-        for t in list(texts)[:MAX_CONTEXT_ELEMENTS]
-    ]
-    return {"type": "context", "elements": elements}
-
-
-def _link(title: str, url: str) -> str:
-    # A URL with | or > cannot sit in <url|title>; show it as text instead.
-    if any(ch in url for ch in "|<> ") or len(url) > 1000:
-        return f"{mrkdwn_escape(title)}: {mrkdwn_escape(url)}"
-    return f"<{url.replace('&', '&amp;')}|{fit(title, 200, escape=True)}>"
-
-
-def _encode(payload: Mapping[str, Any]) -> str:
-    # ASCII-only JSON: its length is the same in characters, bytes and UTF-16 units.
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=True, sort_keys=False)
-
-
-def button_value(
-    tree: Mapping[str, Any],
-    answers: Mapping[str, object],
-    question: str | None = None,
-    option: object = None,
-) -> str | None:
-    """The value of a button, or None when the answers are too long to carry in one."""
-    payload: dict[str, Any] = {"t": tree["id"], "v": tree["version"]}
-    if question is not None:
-        payload["q"] = question
-        payload["o"] = option
-    payload["a"] = dict(answers)
-    value = _encode(payload)
-    return value if len(value) <= MAX_BUTTON_VALUE else None
-
-
-def decode_value(value: str) -> tuple[str, str, dict[str, object]]:
-    """(tree, version, answers for the next call) from a button value."""
-    payload = json.loads(value)
-    answers = dict(payload.get("a") or {})
-    if "q" in payload:
-        answers[payload["q"]] = payload["o"]
-    return payload["t"], payload["v"], answers
-
-
-def _button(text: str, value: str, action_id: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": fit(text, MAX_BUTTON_TEXT), "emoji": False},
-        "value": value,
-        "action_id": action_id[:MAX_ACTION_ID],
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
-def _actions(buttons: list[dict[str, Any]], block_id: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "type": "actions",
-            "block_id": f"{block_id}-{i}",
-            "elements": buttons[i : i + MAX_BUTTONS_PER_ACTIONS],
-        }
-        for i in range(0, len(buttons), MAX_BUTTONS_PER_ACTIONS)
-    ]
 
 
 def _int_label(low: int, high: int | None, maximum: object) -> str:
@@ -232,7 +105,7 @@ def _question_blocks(
     text = f"*{mrkdwn_escape(q['prompt'])}*"
     if q.get("help"):
         text += "\n" + mrkdwn_escape(q["help"])
-    blocks = [_section(text)]
+    blocks = [section(text)]
     path = _path(body, tree)
     node = path[-1] if path and path[-1].question.id == q["id"] else None
     choices = _choices(node, q)
@@ -242,13 +115,13 @@ def _question_blocks(
         if value is None:
             return [
                 *blocks,
-                _section(
+                section(
                     "These answers are too long to carry in Slack buttons; continue with the "
                     "API or `netadvisor ask`."
                 ),
             ]
-        buttons.append(_button(label, value, f"{ACTION_PREFIX}:answer:{i}"))
-    blocks += _actions(buttons, "answer")
+        buttons.append(button(label, value, f"{ACTION_PREFIX}:answer:{i}"))
+    blocks += actions(buttons, "answer")
     hints = []
     if q["type"] == "integer":
         hint = f"Answer with {number_range(q)}"
@@ -274,7 +147,7 @@ def _question_blocks(
             )
         )
     if hints:
-        blocks.append(_context(hints))
+        blocks.append(context(hints))
     return blocks
 
 
@@ -347,8 +220,8 @@ def _recommendation_blocks(
     rec = body["recommendation"]
     info = body["tree"]
     blocks: list[dict[str, Any]] = [
-        _header(f"Recommendation: {rec['title']}"),
-        _section(mrkdwn_escape(rec["summary"])),
+        header(f"Recommendation: {rec['title']}"),
+        section(mrkdwn_escape(rec["summary"])),
     ]
     why = [
         f"• *{mrkdwn_escape(s['question'])}* = {mrkdwn_escape(answer_text(s['answer']))}"
@@ -357,7 +230,7 @@ def _recommendation_blocks(
     ]
     why += [f"• {mrkdwn_escape(r)}" for r in rec.get("reasons", [])]
     if why:
-        blocks.append(_section("*Why*\n" + _lines(why, MAX_SECTION_TEXT - 8)))
+        blocks.append(section("*Why*\n" + lines(why, MAX_SECTION_TEXT - 8)))
     if body.get("costs"):
         blocks.append(
             {
@@ -374,11 +247,11 @@ def _recommendation_blocks(
                 total = alt["costs"]["total"]
                 cost = f" ({money_range(total['low'], total['high'])} per month)"
             alts.append(f"• *{mrkdwn_escape(alt['title'])}*{cost}: {mrkdwn_escape(alt['why_not'])}")
-        blocks.append(_section("*Alternatives*\n" + _lines(alts, MAX_SECTION_TEXT - 16)))
+        blocks.append(section("*Alternatives*\n" + lines(alts, MAX_SECTION_TEXT - 16)))
     if body.get("warnings"):
         blocks.append(
-            _section(
-                _lines(
+            section(
+                lines(
                     [
                         f":warning: *{mrkdwn_escape(w['code'])}*: {mrkdwn_escape(w['message'])}"
                         for w in body["warnings"]
@@ -388,24 +261,20 @@ def _recommendation_blocks(
         )
     if rec.get("next_steps"):
         blocks.append(
-            _section(
+            section(
                 "*Next steps*\n"
-                + _lines(
-                    [f"• {mrkdwn_escape(s)}" for s in rec["next_steps"]], MAX_SECTION_TEXT - 16
-                )
+                + lines([f"• {mrkdwn_escape(s)}" for s in rec["next_steps"]], MAX_SECTION_TEXT - 16)
             )
         )
     if rec.get("commands"):
         commands = [f"# {c['meaning']}\n{c['command']}" for c in rec["commands"]]
         text = "\n".join(commands).replace("```", "'''")
         blocks.append(
-            _section("*Commands*\n```" + fit(text, MAX_SECTION_TEXT - 24, escape=True) + "```")
+            section("*Commands*\n```" + fit(text, MAX_SECTION_TEXT - 24, escape=True) + "```")
         )
     if rec.get("sources"):
         blocks.append(
-            _context(
-                ["Sources: " + " · ".join(_link(s["title"], s["url"]) for s in rec["sources"])]
-            )
+            context(["Sources: " + " · ".join(link(s["title"], s["url"]) for s in rec["sources"])])
         )
     buttons = []
     path = _path(body, tree)
@@ -416,13 +285,13 @@ def _recommendation_blocks(
         value = button_value(info, answers, w["question"], found[0])
         if value is not None:
             text = f"If {w['question']} is {found[1]}: {w['recommendation']['title']}"
-            buttons.append(_button(text, value, f"{ACTION_PREFIX}:whatif:{i}"))
+            buttons.append(button(text, value, f"{ACTION_PREFIX}:whatif:{i}"))
     restart = button_value(info, {})
     if restart is not None:
-        buttons.append(_button("Start over", restart, f"{ACTION_PREFIX}:restart"))
+        buttons.append(button("Start over", restart, f"{ACTION_PREFIX}:restart"))
     if buttons:
-        blocks.append(_section("*What would change it*" if len(buttons) > 1 else "*Again?*"))
-        blocks += _actions(buttons, "whatif")
+        blocks.append(section("*What would change it*" if len(buttons) > 1 else "*Again?*"))
+        blocks += actions(buttons, "whatif")
     return blocks
 
 
@@ -449,19 +318,19 @@ def render_slack(
     """
     info = body["tree"]
     if body["status"] == "needs_input":
-        blocks = [_header(info["title"])]
+        blocks = [header(info["title"])]
         if body.get("warnings"):
             blocks.append(
-                _section(
-                    _lines([f":warning: {mrkdwn_escape(w['message'])}" for w in body["warnings"]])
+                section(
+                    lines([f":warning: {mrkdwn_escape(w['message'])}" for w in body["warnings"]])
                 )
             )
         blocks += _question_blocks(body, answers, tree)
     else:
         blocks = _recommendation_blocks(body, answers, tree)
-    footer = _context(
+    footer = context(
         [f"netadvisor · {mrkdwn_escape(info['title'])} · {mrkdwn_escape(stamp(body))}"]
     )
     if len(blocks) >= MAX_BLOCKS:
-        blocks = [*blocks[: MAX_BLOCKS - 2], _section("…more than one message can show.")]
+        blocks = [*blocks[: MAX_BLOCKS - 2], section("…more than one message can show.")]
     return {"blocks": [*blocks, footer], "text": _fallback(body)}
