@@ -36,6 +36,10 @@ RUN python -m venv /opt/netadvisor \
     && /opt/netadvisor/bin/netadvisor check
 
 FROM python AS runtime
+LABEL org.opencontainers.image.title="netadvisor" \
+      org.opencontainers.image.description="Decision-support REST service for Kubernetes networking choices" \
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.licenses="Apache-2.0"
 # A fixed, unprivileged UID/GID above the range distributions allocate, so it matches
 # the pod's runAsUser and never maps to a host user; no home, no login shell.
 RUN groupadd --system --gid 10001 netadvisor \
@@ -54,7 +58,9 @@ ENV PATH=/opt/netadvisor/bin:$PATH \
     NETADVISOR_PORT=8080 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
 USER 10001:10001
-WORKDIR /nonexistent
+# Owned by root, so the app's own files are read-only to it even without a read-only
+# root filesystem.
+WORKDIR /opt/netadvisor
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/livez', timeout=2)"]
