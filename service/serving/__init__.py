@@ -9,7 +9,7 @@ from service.serving.auth import init_auth, token_store_from_config
 from service.serving.context import init_context
 from service.serving.cors import init_cors, parse_origins
 from service.serving.decision_log import init_decision_log, record_decision
-from service.serving.worker import ClientTimeout
+from service.serving.runtime import ClientTimeout
 
 __all__ = ["init_app", "record_decision"]
 

@@ -18,6 +18,10 @@ class SettingError(ValueError):
     """An environment variable holds a value the server cannot use."""
 
 
+class ClientTimeout(TimeoutError):
+    """The client did not send its request body before the connection's deadline."""
+
+
 def env_int(
     env: Mapping[str, str],
     names: tuple[str, ...],

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from gunicorn import util
 from gunicorn.workers.sync import SyncWorker as _SyncWorker
 
-from service.serving.runtime import DEFAULT_READ_TIMEOUT, env_int
+from service.serving.runtime import DEFAULT_READ_TIMEOUT, ClientTimeout, env_int
 
 log = logging.getLogger("netadvisor.server")
 
@@ -34,10 +34,6 @@ _TIMEOUT_RESPONSE = (
     b"Content-Type: application/problem+json\r\n"
     b"Content-Length: %d\r\n\r\n%s" % (len(_TIMEOUT_BODY), _TIMEOUT_BODY)
 )
-
-
-class ClientTimeout(TimeoutError):
-    """The client did not send its request body before the connection's deadline."""
 
 
 class DeadlineSocket(socket.socket):
