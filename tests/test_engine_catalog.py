@@ -111,3 +111,31 @@ def test_trees_are_immutable() -> None:
 def test_bundled_trees_load_by_default() -> None:
     catalog = Catalog.load()
     assert catalog.tree_ids, "the bundled trees ship with the package"
+
+
+def test_compare_ignores_questions_a_version_does_not_ask(tmp_path: Path) -> None:
+    from service.engine.catalog import compare_versions
+
+    tree_dir = tmp_path / "example"
+    tree_dir.mkdir()
+    shutil.copy(VERSIONS / "example" / "1.0.0.yaml", tree_dir / "1.0.0.yaml")
+    newer = (VERSIONS / "example" / "2.0.0.yaml").read_text()
+    newer = newer.replace(
+        "  - id: kernel\n",
+        "  - id: zones\n    prompt: How many zones?\n    type: integer\n    min: 1\n"
+        "    default: 2\n  - id: kernel\n",
+    )
+    (tree_dir / "2.0.0.yaml").write_text(newer)
+    outcomes = compare_versions(Catalog.load(tmp_path), "example", {"external": True, "zones": 3})
+    assert [o.tree.version for o in outcomes] == ["1.0.0", "2.0.0"]
+    old, new = outcomes
+    assert old.ignored == ("zones",) and old.error is None and old.result is not None
+    assert new.ignored == () and new.result is not None
+    assert old.result.recommendation_id == new.result.recommendation_id == "loadbalancer"
+
+
+def test_compare_reports_answers_that_do_not_fit_one_version() -> None:
+    from service.engine.catalog import compare_versions
+
+    outcomes = compare_versions(Catalog.load(VERSIONS), "example", {"services": 0})
+    assert all(o.error is not None and o.result is None for o in outcomes)

@@ -10,7 +10,14 @@ from typing import Any
 import yaml
 
 from .compiler import compile_tree
-from .errors import Problem, TreeCheckError, UnknownTree, UnknownVersion, did_you_mean
+from .errors import (
+    EngineError,
+    Problem,
+    TreeCheckError,
+    UnknownTree,
+    UnknownVersion,
+    did_you_mean,
+)
 from .evaluate import Result, evaluate_tree
 from .loader import YamlRefused, read_tree_file
 from .model import Tree, Warning
@@ -256,3 +263,32 @@ class Catalog:
     ) -> Result:
         """Evaluate one tree version with the caller's answers and optional price overrides."""
         return evaluate_tree(self.get(tree_id, version), answers, pricing)
+
+
+@dataclass(frozen=True)
+class VersionOutcome:
+    """One version's answer to the same question: its result, or why the answers did not fit."""
+
+    tree: Tree
+    result: Result | None
+    error: EngineError | None
+    ignored: tuple[str, ...]
+
+
+def compare_versions(
+    catalog: Catalog, tree_id: str, answers: Mapping[str, object]
+) -> list[VersionOutcome]:
+    """Evaluate the same answers under every version, oldest first.
+
+    Versions ask different questions, so an answer to a question a version does not ask
+    is left out for that version and named in `ignored`, rather than failing it.
+    """
+    outcomes = []
+    for tree in catalog.versions(tree_id):
+        ignored = tuple(q for q in answers if q not in tree.questions)
+        fitting = {q: v for q, v in answers.items() if q in tree.questions}
+        try:
+            outcomes.append(VersionOutcome(tree, evaluate_tree(tree, fitting), None, ignored))
+        except EngineError as exc:
+            outcomes.append(VersionOutcome(tree, None, exc, ignored))
+    return outcomes
