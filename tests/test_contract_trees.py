@@ -161,3 +161,19 @@ def test_every_tree_is_dated_and_sourced(catalog: Catalog, tree_id: str, version
     assert all(s.url.startswith("https://") for s in tree.sources.values())
     for rec in tree.recommendations.values():
         assert rec.sources, f"{tree_id} {version}: {rec.id} cites no source"
+
+
+@pytest.mark.parametrize(("tree_id", "version"), list(all_versions()))
+def test_what_if_answers_lead_where_they_say(catalog: Catalog, tree_id: str, version: str) -> None:
+    tree = catalog.get(tree_id, version)
+    checked = 0
+    for case in tree.tests:
+        answers = dict(case.answers)
+        result = catalog.evaluate(tree_id, answers, version=version)
+        for change in result.what_if():
+            again = catalog.evaluate(
+                tree_id, {**answers, change["question"]: change["answer"]}, version=version
+            )
+            assert again.recommendation_id == change["recommendation"]["id"], (case.name, change)
+            checked += 1
+    assert checked, f"{tree_id} {version}: no case has a what-if to check"

@@ -90,8 +90,18 @@ def test_what_if_names_answers_that_change_the_recommendation(catalog: Catalog) 
     assert changes == {
         ("external", False): "clusterip",
         ("protocol", "tcp"): "loadbalancer",
-        ("services", "1"): "loadbalancer",
+        ("services", 1): "loadbalancer",
     }
+    ranged = [w for w in body["what_if"] if "when" in w]
+    assert [(w["question"], w["when"]) for w in ranged] == [("services", "1")]
+
+
+def test_what_if_answers_can_be_posted_back(catalog: Catalog) -> None:
+    answers: dict[str, object] = {"external": True, "services": 20}
+    body = catalog.evaluate("example", answers).to_dict()
+    for change in body["what_if"]:
+        again = catalog.evaluate("example", {**answers, change["question"]: change["answer"]})
+        assert again.recommendation_id == change["recommendation"]["id"]
 
 
 @pytest.mark.parametrize(

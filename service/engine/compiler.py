@@ -459,7 +459,7 @@ def _question_node(
                 keys = []
             elif question.is_version:
                 vrange = parse_version_condition(when)
-                sample = format_version(vrange.low or (0, 0, 0))
+                sample = format_version(vrange.low or _below(vrange.high))
                 branch = Branch(str(when).strip(), reason, b["next"], warnings, (sample,))
                 version_ranges.append((vrange, branch))
                 keys = []
@@ -511,6 +511,14 @@ def _question_node(
         tuple(sorted(int_ranges, key=lambda x: x[0].low)),
         tuple(version_ranges),
     )
+
+
+def _below(version: tuple[int, int, int] | None) -> tuple[int, int, int]:
+    """A typical version under an upper bound: 5.10 -> 5.9, 5.0 -> 4.0."""
+    if version is None:
+        return (0, 0, 0)
+    major, minor, _ = version
+    return (major, minor - 1, 0) if minor > 0 else (max(major - 1, 0), 0, 0)
 
 
 def _check_cost_factors(

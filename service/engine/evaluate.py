@@ -268,10 +268,20 @@ class Result:
                 if other is None or other.recommendation.id == current:
                     continue
                 rec = {"id": other.recommendation.id, "title": other.recommendation.title}
-                answers = branch.samples if node.lookup else (branch.label,)
-                for answer in answers:
+                if node.lookup:
+                    for answer in branch.samples:
+                        out.append(
+                            {"question": node.question.id, "answer": answer, "recommendation": rec}
+                        )
+                else:
+                    # A range: a typical answer a caller can post back, and the range in words.
                     out.append(
-                        {"question": node.question.id, "answer": answer, "recommendation": rec}
+                        {
+                            "question": node.question.id,
+                            "answer": branch.samples[0],
+                            "when": branch.label,
+                            "recommendation": rec,
+                        }
                     )
         return out
 

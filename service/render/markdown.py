@@ -133,7 +133,7 @@ def _recommendation(body: Mapping[str, Any]) -> list[str]:
     if body.get("what_if"):
         out += ["", "### What would change it", ""]
         out += [
-            f"- {code(w['question'])} = {code(answer_text(w['answer']))}: "
+            f"- {code(w['question'])} = {code(str(w.get('when') or answer_text(w['answer'])))}: "
             f"{escape(w['recommendation']['title'])}"
             for w in body["what_if"]
         ]

@@ -156,6 +156,9 @@ def _what_if_answer(
 ) -> tuple[object, str] | None:
     """(answer to send, words for it): ranges are named by label, so send a typical value."""
     answer = item["answer"]
+    if "when" in item:
+        # A range: the engine gives a typical value to send and the range to show.
+        return answer, str(item["when"])
     if path is None:
         # Without the tree only an option can be sent as it is: a yes/no, or an option id
         # where the path's answer was one too (a range label is never an option id).
