@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install serve test lint typecheck trees pytest static-checks clean
+.PHONY: install node-tools serve test lint typecheck trees pytest static-checks clean
 
 install: $(VENV)/.installed
 
@@ -11,6 +11,13 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+# Mermaid's own parser, used by the tests to read every diagram the service draws.
+node-tools: tests/node/node_modules/.installed
+
+tests/node/node_modules/.installed: tests/node/package.json tests/node/package-lock.json
+	npm ci --prefix tests/node --no-audit --no-fund --silent
 	touch $@
 
 serve: install
@@ -27,8 +34,8 @@ trees: install
 	$(BIN)/netadvisor check
 	$(BIN)/netadvisor test
 
-pytest: install
-	$(BIN)/python -m pytest -q
+pytest: install node-tools
+	NETADVISOR_MERMAID_MODULES=$(CURDIR)/tests/node $(BIN)/python -m pytest -q
 
 test: lint typecheck trees pytest
 
