@@ -71,7 +71,8 @@ def evaluate(tree_id: str) -> flask.Response:
         from service.render.slack import render_slack
 
         response = response_class(
-            orjson.dumps(render_slack(body, dict(result.given))), mimetype="application/json"
+            orjson.dumps(render_slack(body, dict(result.given), tree=tree)),
+            mimetype="application/json",
         )
     else:
         from service.render.markdown import render_markdown
