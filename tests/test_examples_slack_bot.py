@@ -312,33 +312,15 @@ def test_unsigned_requests_are_refused(example_app: flask.Flask, replies: Replie
     assert len(replies.posted) == before and not slack.calls
 
 
-RANGES_NEED_THE_TREE = pytest.mark.xfail(
-    strict=True,
-    reason="POST /v1/trees/{id}/evaluate?format=slack calls render_slack without tree=, "
-    "so integer and version questions get no range buttons and a button-only chat stops",
-)
-
-
 def bundled_versions() -> list[Any]:
     from service.engine import Catalog
-    from service.engine.model import QuestionNode
 
     catalog = Catalog.load()
-    out = []
-    for tree_id in catalog.tree_ids:
-        for tree in catalog.versions(tree_id):
-            # A question with a default is never asked, so it needs no buttons.
-            ranged = any(
-                isinstance(n, QuestionNode)
-                and (n.int_ranges or n.version_ranges)
-                and n.question.default is None
-                for n in tree.nodes.values()
-            )
-            marks = [RANGES_NEED_THE_TREE] if ranged else []
-            out.append(
-                pytest.param(tree.id, tree.version, marks=marks, id=f"{tree.id}-{tree.version}")
-            )
-    return out
+    return [
+        pytest.param(tree.id, tree.version, id=f"{tree.id}-{tree.version}")
+        for tree_id in catalog.tree_ids
+        for tree in catalog.versions(tree_id)
+    ]
 
 
 @pytest.mark.parametrize(("tree", "version"), bundled_versions())

@@ -111,11 +111,6 @@ def test_slack_answers_in_buttons_lead_on(client: FlaskClient) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="?format=slack calls render_slack without tree=, "
-    "so an integer question gets no range buttons",
-)
 def test_slack_integer_question_through_the_api_offers_ranges(bundled_client: FlaskClient) -> None:
     stop = next(
         s
