@@ -22,7 +22,7 @@ import orjson
 import zen
 
 from bench import common
-from bench.jdm import decision_table, path_answers
+from bench.jdm import decision_table, path_answers, probe_answers
 from service.engine import Catalog
 
 TARGET_US = 20.0
@@ -80,17 +80,22 @@ def check_equivalent(
     tree_id: str,
     jdm: dict[str, Any],
     answer_sets: Sequence[tuple[dict[str, object], str]],
-) -> None:
-    """Both engines reach the same recommendation on every path, or the figures mean nothing."""
+) -> int:
+    """Both engines reach the same recommendation on every path and on complete answers over
+    the whole domain, or the figures mean nothing. Returns how many answer sets agreed."""
     decision = zen.ZenEngine().create_decision(json.dumps(jdm))
-    for answers, expected in answer_sets:
+    tree = catalog.get(tree_id)
+    checks: list[tuple[dict[str, object], str | None]] = list(answer_sets)
+    checks += [(a, None) for a in probe_answers(tree)]
+    for answers, expected in checks:
         ours = catalog.evaluate(tree_id, answers).recommendation_id
         theirs = decision.evaluate(answers, {"trace": True})["result"].get("recommendation")
-        if not ours == theirs == expected:
+        if ours != theirs or (expected is not None and ours != expected):
             raise SystemExit(
                 f"engines disagree on {answers}: ours {ours}, zen {theirs}, "
                 f"path leads to {expected}"
             )
+    return len(checks)
 
 
 def profile(
@@ -119,7 +124,7 @@ def run(args: Any) -> dict[str, Any]:
     tree = catalog.get(args.tree)
     sets = path_answers(tree)
     fns, jdm = contestants(catalog, args.tree)
-    check_equivalent(catalog, args.tree, jdm, sets)
+    agreed = check_equivalent(catalog, args.tree, jdm, sets)
     answer_sets = [a for a, _ in sets]
     rounds, calls = (3, 300) if args.smoke else (args.rounds, args.calls)
     names = list(fns)
@@ -157,6 +162,7 @@ def run(args: Any) -> dict[str, Any]:
         },
         "zen_engine": _zen_version(),
         "zen_table_rules": len(jdm["nodes"][1]["content"]["rules"]),
+        "answer_sets_both_engines_agreed_on": agreed,
         "rounds": rounds,
         "calls_per_round": calls,
         "us_per_call": stats,

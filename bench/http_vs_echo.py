@@ -1,0 +1,282 @@
+"""HTTP: POST /v1/trees/cni/evaluate under `netadvisor serve --workers 2` vs a bare Flask JSON
+echo under the same gunicorn configuration, loaded alternately (A B A B) on loopback; and
+the tree-definition GET with and without If-None-Match.
+
+    python -m bench.http_vs_echo            # full run, writes bench/results/http_vs_echo.*
+    python -m bench.http_vs_echo --smoke    # seconds; proves the script works
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench import common, loadgen
+
+ANSWERS = {
+    "network_policy": True,
+    "l7_visibility": True,
+    "encryption": True,
+    "kernel_version": "6.1",
+}
+GOAL_THROUGHPUT = 0.90
+GOAL_P99 = 1.5
+
+
+def _bin(name: str) -> str:
+    return shutil.which(name, path=str(Path(sys.executable).parent)) or name
+
+
+def _server_env(port: int, workers: int) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NETADVISOR_", "GUNICORN_", "PROMETHEUS_"))
+    }
+    env.update(
+        NETADVISOR_HOST="127.0.0.1", NETADVISOR_PORT=str(port), NETADVISOR_WORKERS=str(workers)
+    )
+    return env
+
+
+@contextmanager
+def server(
+    argv: list[str], env: dict[str, str], ready_url: str, log: Path, timeout: float = 60
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process of ours on loopback, ready when `ready_url` answers 200."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            argv, env=env, cwd=common.REPO, stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            try:
+                common.wait_http(ready_url, timeout, proc)
+            except RuntimeError as exc:
+                tail = log.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{argv[0]}: {exc}; its log ends:\n{tail}") from None
+            yield proc
+        finally:
+            common.stop(proc)
+
+
+def netadvisor_argv(port: int, workers: int, trees: Path | None) -> list[str]:
+    argv = [
+        _bin("netadvisor"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    return [*argv, "--trees", str(trees)] if trees is not None else argv
+
+
+def echo_argv() -> list[str]:
+    return [
+        _bin("gunicorn"),
+        "--config",
+        "python:service.serving.gunicorn_conf",
+        "bench.echo_app:app",
+    ]
+
+
+def _request(
+    url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    req = urllib.request.Request(
+        url, data=body, headers=headers or {}, method="POST" if body is not None else "GET"
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def sanity(base: str, echo: str, body: bytes) -> str:
+    """Every measured request answers as it should; returns the tree definition's ETag."""
+    json_type = {"Content-Type": "application/json"}
+    status, _, payload = _request(f"{base}/v1/trees/cni/evaluate", body, json_type)
+    if status != 200 or json.loads(payload).get("status") != "complete":
+        raise SystemExit(f"evaluate answered {status}: {payload[:300]!r}")
+    status, _, payload = _request(f"{echo}/echo", body, json_type)
+    if status != 200 or json.loads(payload) != json.loads(body):
+        raise SystemExit(f"echo answered {status}: {payload[:300]!r}")
+    status, headers, _ = _request(f"{base}/v1/trees/cni")
+    etag = headers.get("ETag")
+    if status != 200 or not etag:
+        raise SystemExit(f"tree definition answered {status} with ETag {etag!r}")
+    status, _, _ = _request(f"{base}/v1/trees/cni", headers={"If-None-Match": etag})
+    if status != 304:
+        raise SystemExit(f"tree definition with If-None-Match answered {status}, not 304")
+    return etag
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    if key == "rps":
+        return statistics.median(r["rps"] for r in runs)
+    return statistics.median(r["latency_us"][key] for r in runs)
+
+
+def run(args: Any) -> dict[str, Any]:
+    wrk = loadgen.find_wrk(install=not args.no_install)
+    if args.python_loadgen:
+        wrk = None
+    rounds, duration, warmup = (1, 1.0, 0.5) if args.smoke else (args.rounds, args.duration, 2.0)
+    conns = args.connections
+    body = json.dumps({"answers": ANSWERS}).encode()
+    post = {
+        "method": "POST",
+        "body": body,
+        "headers": {"Content-Type": "application/json"},
+        "connections": conns,
+    }
+    na_port, echo_port = common.free_port(), common.free_port()
+    base, echo = f"http://127.0.0.1:{na_port}", f"http://127.0.0.1:{echo_port}"
+    with (
+        tempfile.TemporaryDirectory(prefix="netadvisor-http-") as tmp,
+        server(
+            netadvisor_argv(na_port, args.workers, args.trees),
+            _server_env(na_port, args.workers),
+            f"{base}/readyz",
+            Path(tmp) / "netadvisor.log",
+        ),
+        server(
+            echo_argv(),
+            _server_env(echo_port, args.workers),
+            f"{echo}/livez",
+            Path(tmp) / "echo.log",
+        ),
+    ):
+        etag = sanity(base, echo, body)
+        targets: dict[str, tuple[str, dict[str, Any]]] = {
+            "echo": (f"{echo}/echo", post),
+            "evaluate": (f"{base}/v1/trees/cni/evaluate", post),
+            "definition": (f"{base}/v1/trees/cni", {"connections": conns}),
+            "definition_304": (
+                f"{base}/v1/trees/cni",
+                {"headers": {"If-None-Match": etag}, "connections": conns},
+            ),
+        }
+        for url, opts in targets.values():
+            loadgen.load(wrk, url, duration=warmup, **opts)
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+        for r in range(rounds):
+            for name, (url, opts) in targets.items():  # A B A B: echo, then ours, each round
+                result = loadgen.load(wrk, url, duration=duration, **opts)
+                runs[name].append(result)
+                print(
+                    f"  round {r + 1} {name:15s} {result['rps']:8.0f} req/s  "
+                    f"p99 {result['latency_us']['p99'] / 1000:6.2f} ms"
+                )
+    medians = {
+        name: {
+            "rps": _median(rs, "rps"),
+            "p50_us": _median(rs, "p50"),
+            "p99_us": _median(rs, "p99"),
+        }
+        for name, rs in runs.items()
+    }
+    thr = medians["evaluate"]["rps"] / medians["echo"]["rps"]
+    p99 = medians["evaluate"]["p99_us"] / medians["echo"]["p99_us"]
+    per_round = [
+        {"throughput": e["rps"] / a["rps"], "p99": e["latency_us"]["p99"] / a["latency_us"]["p99"]}
+        for a, e in zip(runs["echo"], runs["evaluate"], strict=True)
+    ]
+    bad = {
+        name: sum(r["bad_status"] + sum(r["errors"].values()) for r in rs)
+        for name, rs in runs.items()
+    }
+    return {
+        "benchmark": "http_vs_echo",
+        "smoke": bool(args.smoke),
+        "machine": common.machine(),
+        "load_generator": runs["echo"][0]["tool"],
+        "connections": conns,
+        "duration_s": duration,
+        "rounds": rounds,
+        "workers": args.workers,
+        "body": body.decode(),
+        "medians": medians,
+        "throughput_ratio": thr,
+        "p99_ratio": p99,
+        "per_round": per_round,
+        "definition_304_speedup": medians["definition_304"]["rps"] / medians["definition"]["rps"],
+        "errors_or_bad_status": bad,
+        "goals": {"throughput_ratio_at_least": GOAL_THROUGHPUT, "p99_ratio_at_most": GOAL_P99},
+        "met": {"throughput": thr >= GOAL_THROUGHPUT, "p99": p99 <= GOAL_P99},
+        "runs": runs,
+    }
+
+
+def markdown(data: dict[str, Any]) -> str:
+    m = data["machine"]
+    med = data["medians"]
+    labels = {
+        "echo": "bare Flask echo, POST /echo",
+        "evaluate": "netadvisor POST /v1/trees/cni/evaluate",
+        "definition": "netadvisor GET /v1/trees/cni (200)",
+        "definition_304": "netadvisor GET /v1/trees/cni, If-None-Match (304)",
+    }
+    rows = [
+        (labels[n], f"{v['rps']:.0f}", f"{v['p50_us'] / 1000:.2f}", f"{v['p99_us'] / 1000:.2f}")
+        for n, v in med.items()
+    ]
+    met = data["met"]
+    thr_rounds = ", ".join(f"{r['throughput']:.2f}" for r in data["per_round"])
+    p99_rounds = ", ".join(f"{r['p99']:.2f}" for r in data["per_round"])
+    lines = [
+        "### HTTP: evaluate vs a bare Flask JSON echo",
+        "",
+        f"{m['date']}, {m['cpu']}, {m['usable_cores']} usable cores (server and load generator "
+        f"share them). gunicorn, {data['workers']} sync workers each, same config module; "
+        f"{data['load_generator']} with {data['connections']} connections (sync workers close "
+        "each after its response, so every request opens a new one), "
+        f"{data['duration_s']:g} s per run, {data['rounds']} rounds alternating echo / "
+        "netadvisor; medians over rounds.",
+        "",
+        common.table(("request", "req/s", "p50 ms", "p99 ms"), rows),
+        "",
+        f"- throughput, evaluate / echo: **{data['throughput_ratio']:.2f}** (rounds: "
+        f"{thr_rounds}); goal >= {GOAL_THROUGHPUT}: {'met' if met['throughput'] else 'MISSED'}",
+        f"- p99 latency, evaluate / echo: **{data['p99_ratio']:.2f}** (rounds: {p99_rounds}); "
+        f"goal <= {GOAL_P99}: {'met' if met['p99'] else 'MISSED'}",
+        f"- tree definition: 304 on If-None-Match serves {data['definition_304_speedup']:.2f}x "
+        "the requests per second of the full 200",
+        f"- errors or unexpected statuses: {sum(data['errors_or_bad_status'].values())}",
+    ]
+    if data["smoke"]:
+        lines.append("- smoke run: too short for the figures to mean anything")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = common.parser(__doc__.splitlines()[0])
+    p.add_argument("--trees", type=Path, default=None, help="tree directory (default: bundled)")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--connections", type=int, default=8)
+    p.add_argument("--duration", type=float, default=10.0, help="seconds per run")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--python-loadgen", action="store_true", help="do not use wrk")
+    p.add_argument("--no-install", action="store_true", help="do not apt-get install wrk")
+    args = p.parse_args(argv)
+    out = common.out_dir(args)
+    data = run(args)
+    common.write_results(out, "http_vs_echo", data, markdown(data))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
