@@ -64,18 +64,8 @@ def spec_path() -> Path:
 
 
 def swagger_ui_dir() -> Path:
-    """Swagger UI's distribution files from an installed package (no CDN at run time).
-
-    flask-swagger-ui ships Swagger UI 5, which renders OpenAPI 3.1; swagger-ui-bundle's
-    4.x is the fallback.
-    """
-    if importlib.util.find_spec("flask_swagger_ui") is not None:
-        found = Path(str(importlib.resources.files("flask_swagger_ui"))) / "dist"
-        if found.is_dir():
-            return found
-    from swagger_ui_bundle import swagger_ui_path
-
-    return Path(str(swagger_ui_path))
+    """Swagger UI 5's distribution files from flask-swagger-ui (no CDN at run time)."""
+    return Path(str(importlib.resources.files("flask_swagger_ui"))) / "dist"
 
 
 def init_spec(app: flask.Flask) -> None:
