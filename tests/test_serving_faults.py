@@ -208,3 +208,13 @@ def test_workers_follow_the_setting_and_metrics_dir_is_cleaned(tmp_path: Path) -
         assert any(metrics.glob("*.db"))
     finally:
         assert server.stop(signal.SIGTERM) == 0
+
+
+def test_worker_memory_is_steady_under_load() -> None:
+    # Short here; scripts/serving_proof.py memory runs the long version for the README.
+    report = proof.prove_memory(workers=2, seconds=12, connections=2, warmup=8.0, every=2.0)
+    assert report["same_workers"], "a worker restarted during the run"
+    assert report["load"]["outcomes"] == {proof.OK: report["load"]["requests"]}
+    for pid in report["workers"]:
+        worker = report[f"worker {pid}"]
+        assert worker["growth_percent"] < 10, worker
