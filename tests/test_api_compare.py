@@ -19,6 +19,7 @@ def test_an_outcome_that_moved_between_versions(client: FlaskClient) -> None:
             "version": "1.0.0",
             "version_status": "deprecated",
             "default": False,
+            "ignored": [],
             "status": "complete",
             "recommendation": {"id": "ingress", "title": "One shared Ingress"},
             "next_question": None,
@@ -27,6 +28,7 @@ def test_an_outcome_that_moved_between_versions(client: FlaskClient) -> None:
             "version": "2.0.0",
             "version_status": "current",
             "default": True,
+            "ignored": [],
             "status": "complete",
             "recommendation": {"id": "gateway", "title": "One shared Gateway"},
             "next_question": None,
@@ -49,15 +51,25 @@ def test_partial_answers_compare_the_next_question(client: FlaskClient) -> None:
     assert body["changed"] is False
 
 
-def test_a_version_the_answers_do_not_fit_carries_its_own_problem(client: FlaskClient) -> None:
+def test_a_question_an_older_version_does_not_ask_is_left_out_for_it(
+    client: FlaskClient,
+) -> None:
     answers = {"external": True, "services": 5, "gateway_api": False}
     body = client.post(URL, json={"answers": answers}).get_json()
     old, new = body["results"]
-    assert old["status"] == "invalid" and old["recommendation"] is None
-    assert old["problem"]["status"] == 422
-    assert "answers.gateway_api" in old["problem"]["errors"]
-    assert new["recommendation"]["id"] == "ingress"
-    assert body["changed"] is True
+    assert old["ignored"] == ["gateway_api"] and old["recommendation"]["id"] == "ingress"
+    assert new["ignored"] == [] and new["recommendation"]["id"] == "ingress"
+    assert body["changed"] is False
+
+
+def test_a_version_the_answers_do_not_fit_carries_its_own_problem(client: FlaskClient) -> None:
+    # 20000 services is over both versions' maximum: each version says so on its own.
+    body = client.post(URL, json={"answers": {"external": True, "services": 20000}}).get_json()
+    for item in body["results"]:
+        assert item["status"] == "invalid" and item["recommendation"] is None
+        assert item["problem"]["status"] == 422
+        assert "answers.services" in item["problem"]["errors"]
+    assert body["changed"] is False
 
 
 def test_errors(client: FlaskClient) -> None:

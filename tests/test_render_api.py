@@ -173,8 +173,10 @@ def test_compare_agrees_with_each_version(bundled_client: FlaskClient) -> None:
             assert [r["version"] for r in data["results"]] == [t.version for t in versions]
             outcomes = set()
             for item, tree in zip(data["results"], versions, strict=True):
+                asked = {q: v for q, v in stop.answers.items() if q in tree.questions}
+                assert sorted(item["ignored"]) == sorted(q for q in stop.answers if q not in asked)
                 try:
-                    result = evaluate_tree(tree, stop.answers)
+                    result = evaluate_tree(tree, asked)
                 except EngineError:
                     assert item["status"] == "invalid" and item["problem"]["status"] == 422
                     outcomes.add(("invalid", None))

@@ -6,8 +6,7 @@ from typing import Any
 
 import flask
 
-from service.engine import EngineError
-from service.engine.evaluate import evaluate_tree
+from service.engine.catalog import compare_versions
 from service.engine.model import QuestionNode
 
 from . import state
@@ -21,30 +20,34 @@ bp = flask.Blueprint("compare", __name__)
 @bp.post("/v1/trees/<tree_id>/compare")
 def compare(tree_id: str) -> flask.Response:
     catalog = state.catalog()
-    versions = catalog.versions(tree_id)
+    catalog.versions(tree_id)  # an unknown tree is a 404 before the body is read
     default = catalog.defaults[tree_id].version
     answers = load_compare(read_json())
     results: list[dict[str, Any]] = []
     outcomes: set[tuple[str, str | None]] = set()
-    for tree in versions:
+    for outcome in compare_versions(catalog, tree_id, answers):
+        tree = outcome.tree
         item: dict[str, Any] = {
             "version": tree.version,
             "version_status": tree.status,
             "default": tree.version == default,
+            "ignored": list(outcome.ignored),
         }
-        try:
-            result = evaluate_tree(tree, answers)
-        except EngineError as exc:
-            # Versions ask different questions; answers that fit one may not fit another.
+        result = outcome.result
+        if result is None:
+            assert outcome.error is not None
             item.update(
-                status="invalid", recommendation=None, next_question=None, problem=problem_for(exc)
+                status="invalid",
+                recommendation=None,
+                next_question=None,
+                problem=problem_for(outcome.error),
             )
             outcomes.add(("invalid", None))
         else:
             leaf = result.recommendation_id
             rec = None
             if leaf is not None:
-                rec = {"id": leaf, "title": result.tree.recommendations[leaf].title}
+                rec = {"id": leaf, "title": tree.recommendations[leaf].title}
             node = result.node
             next_question = node.question.id if isinstance(node, QuestionNode) else None
             item.update(status=result.status, recommendation=rec, next_question=next_question)
