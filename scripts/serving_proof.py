@@ -757,7 +757,11 @@ def main(argv: list[str] | None = None) -> int:
             connections=args.connections,
             warmup=args.warmup,
         )
-        report.pop("samples")
+        # One line per sample: seconds, then each worker's RSS in KiB.
+        report["rss_kib_series"] = [
+            [s["t"], *(s[str(pid)]["rss"] for pid in report["workers"])]
+            for s in report.pop("samples")
+        ]
     elif args.command == "sigterm":
         report = prove_sigterm()
         report.pop("server")
