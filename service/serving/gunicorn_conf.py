@@ -40,8 +40,8 @@ from service.serving.logs import logging_config
 
 try:
     _settings = runtime.settings_from_env(os.environ)
-    # Must be set before prometheus_client is first imported (the app import below
-    # gunicorn's preload does that), because the library picks its value store then.
+    # Must be set before prometheus_client is first imported (gunicorn preloads the app,
+    # which imports it, after reading this module): the library picks its store then.
     _metrics_dir, _metrics_dir_owned = runtime.prepare_metrics_dir(os.environ)
 except (runtime.SettingError, OSError) as exc:
     raise SystemExit(f"netadvisor: {exc}") from None
