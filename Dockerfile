@@ -62,8 +62,9 @@ USER 10001:10001
 # root filesystem.
 WORKDIR /opt/netadvisor
 EXPOSE 8080
+# For plain Docker; Kubernetes ignores it and uses the Deployment's probes.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/livez', timeout=2)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/livez' % os.environ.get('NETADVISOR_PORT', '8080'), timeout=2)"]
 # Exec form: gunicorn is PID 1 and receives SIGTERM directly, so a stop drains the
 # workers within the graceful timeout instead of being killed by a shell in between.
 CMD ["gunicorn", "--config", "python:service.serving.gunicorn_conf", "service.wsgi:app"]
