@@ -149,7 +149,7 @@ def run(args: Any) -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="netadvisor-http-") as tmp,
         server(
             netadvisor_argv(na_port, args.workers, args.trees),
-            _server_env(na_port, args.workers),
+            {**_server_env(na_port, args.workers), **dict(args.netadvisor_env)},
             f"{base}/readyz",
             Path(tmp) / "netadvisor.log",
         ),
@@ -208,6 +208,7 @@ def run(args: Any) -> dict[str, Any]:
         "duration_s": duration,
         "rounds": rounds,
         "workers": args.workers,
+        "netadvisor_env": dict(args.netadvisor_env),
         "body": body.decode(),
         "medians": medians,
         "throughput_ratio": thr,
@@ -237,8 +238,14 @@ def markdown(data: dict[str, Any]) -> str:
     met = data["met"]
     thr_rounds = ", ".join(f"{r['throughput']:.2f}" for r in data["per_round"])
     p99_rounds = ", ".join(f"{r['p99']:.2f}" for r in data["per_round"])
+    variant = data["netadvisor_env"]
     lines = [
-        "### HTTP: evaluate vs a bare Flask JSON echo",
+        "### HTTP: evaluate vs a bare Flask JSON echo"
+        + (
+            f" (netadvisor with {', '.join(f'{k}={v}' for k, v in variant.items())})"
+            if variant
+            else ""
+        ),
         "",
         f"{m['date']}, {m['cpu']}, {m['usable_cores']} usable cores (server and load generator "
         f"share them). gunicorn, {data['workers']} sync workers each, same config module; "
@@ -262,6 +269,13 @@ def markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise ValueError(text)
+    return name, value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = common.parser(__doc__.splitlines()[0])
     p.add_argument("--trees", type=Path, default=None, help="tree directory (default: bundled)")
@@ -271,10 +285,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--python-loadgen", action="store_true", help="do not use wrk")
     p.add_argument("--no-install", action="store_true", help="do not apt-get install wrk")
+    p.add_argument("--tag", default="", help="suffix for the result files of a variant run")
+    p.add_argument(
+        "--netadvisor-env",
+        action="append",
+        default=[],
+        type=_pair,
+        metavar="NAME=VALUE",
+        help="extra environment for netadvisor only, to try "
+        "a setting (e.g. NETADVISOR_ACCESS_LOG=false)",
+    )
     args = p.parse_args(argv)
     out = common.out_dir(args)
     data = run(args)
-    common.write_results(out, "http_vs_echo", data, markdown(data))
+    name = f"http_vs_echo-{args.tag}" if args.tag else "http_vs_echo"
+    common.write_results(out, name, data, markdown(data))
     return 0
 
 
