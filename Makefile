@@ -34,7 +34,11 @@ trees: install
 	$(BIN)/netadvisor check
 	$(BIN)/netadvisor test
 
-pytest: install node-tools
+# hadolint and kubernetes-validate in the project's venv, checkov in a venv of its own.
+static-checks: install
+	scripts/install-static-checkers
+
+pytest: install node-tools static-checks
 	NETADVISOR_MERMAID_MODULES=$(CURDIR)/tests/node $(BIN)/python -m pytest -q
 
 test: lint typecheck trees pytest

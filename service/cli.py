@@ -104,8 +104,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    # Checking first gives the same clear message as `check` before gunicorn starts.
-    _catalog(args)
     env = dict(os.environ)
     env["NETADVISOR_HOST"] = args.host
     env["NETADVISOR_PORT"] = str(args.port)
@@ -117,6 +115,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env["NETADVISOR_OVERLAY_DIRS"] = os.pathsep.join(str(p) for p in args.overlay)
     if args.pricing_file:
         env["NETADVISOR_PRICING_FILE"] = str(args.pricing_file)
+    # Check the trees the server will load (flags or environment) first, so a bad one gives
+    # the same message as `check` before gunicorn starts.
+    overlays = [p for p in env.get("NETADVISOR_OVERLAY_DIRS", "").split(os.pathsep) if p]
+    Catalog.load(
+        env.get("NETADVISOR_TREES_DIR") or None,
+        overlays=overlays,
+        pricing_file=env.get("NETADVISOR_PRICING_FILE") or None,
+    )
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     argv = [gunicorn, "--config", "python:service.serving.gunicorn_conf", "service.wsgi:app"]
     os.execvpe(argv[0], argv, env)  # noqa: S606 - replaces this process with the server

@@ -129,3 +129,20 @@ def test_a_closed_pipe_ends_quietly() -> None:
         ["bash", "-c", script], capture_output=True, text=True, timeout=60, check=False
     )
     assert "Traceback" not in done.stderr
+
+
+def test_serve_refuses_a_bad_overlay_from_the_environment_before_starting() -> None:
+    import os
+
+    env = {**os.environ, "NETADVISOR_OVERLAY_DIRS": str(BROKEN / "unknown-next")}
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "serve", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 1
+    assert "did you mean 'proto'?" in done.stderr
+    assert "Traceback" not in done.stderr
