@@ -124,6 +124,19 @@ def sanity(base: str, echo: str, body: bytes) -> str:
     return etag
 
 
+def _server_state(logs: dict[str, tuple[subprocess.Popen[bytes], Path]]) -> str:
+    """Which server is still running, and the end of the log of any that is not."""
+    out = []
+    for name, (proc, log) in logs.items():
+        code = proc.poll()
+        if code is None:
+            out.append(f"{name}: still running")
+        else:
+            tail = log.read_text(errors="replace")[-1500:]
+            out.append(f"{name}: exited with {code}; its log ends:\n{tail}")
+    return "\n".join(out)
+
+
 def _median(runs: list[dict[str, Any]], key: str) -> float:
     if key == "rps":
         return statistics.median(r["rps"] for r in runs)
@@ -152,14 +165,18 @@ def run(args: Any) -> dict[str, Any]:
             {**_server_env(na_port, args.workers), **dict(args.netadvisor_env)},
             f"{base}/readyz",
             Path(tmp) / "netadvisor.log",
-        ),
+        ) as na_proc,
         server(
             echo_argv(),
             _server_env(echo_port, args.workers),
             f"{echo}/livez",
             Path(tmp) / "echo.log",
-        ),
+        ) as echo_proc,
     ):
+        logs = {
+            "netadvisor": (na_proc, Path(tmp) / "netadvisor.log"),
+            "echo": (echo_proc, Path(tmp) / "echo.log"),
+        }
         etag = sanity(base, echo, body)
         targets: dict[str, tuple[str, dict[str, Any]]] = {
             "echo": (f"{echo}/echo", post),
@@ -175,7 +192,10 @@ def run(args: Any) -> dict[str, Any]:
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
         for r in range(rounds):
             for name, (url, opts) in targets.items():  # A B A B: echo, then ours, each round
-                result = loadgen.load(wrk, url, duration=duration, **opts)
+                try:
+                    result = loadgen.load(wrk, url, duration=duration, **opts)
+                except RuntimeError as exc:
+                    raise SystemExit(f"{name}: {exc}\n{_server_state(logs)}") from None
                 runs[name].append(result)
                 print(
                     f"  round {r + 1} {name:15s} {result['rps']:8.0f} req/s  "

@@ -115,6 +115,8 @@ def run_wrk(
     if proc.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
     raw = json.loads(line[len(_MARK) :])
+    if raw["requests"] == 0:
+        raise RuntimeError(f"wrk completed no request against {url}: {raw}")
     secs = raw["duration_us"] / 1e6
     return {
         "tool": "wrk",
@@ -206,7 +208,9 @@ def run_python(
         return time.perf_counter() - start
 
     secs = asyncio.run(main())
-    ordered = sorted(latencies) or [0.0]
+    if not latencies:
+        raise RuntimeError(f"no request completed against {url}: {errors[:3]}")
+    ordered = sorted(latencies)
 
     def pct(p: float) -> float:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1e6
