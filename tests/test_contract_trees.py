@@ -58,13 +58,22 @@ RECOMMENDATIONS = {
     "cni": {"calico", "cilium", "flannel"},
     "service-type": {"clusterip", "nodeport", "loadbalancer", "externalname", "ingress"},
     "ingress-controller": {
-        "ingress-nginx", "traefik", "aws-load-balancer-controller", "gke-ingress",
+        "ingress-nginx",
+        "traefik",
+        "aws-load-balancer-controller",
+        "gke-ingress",
     },
     "service-mesh": {"no-mesh", "linkerd", "istio"},
     "network-troubleshooting": {
-        "cni-failure", "service-missing", "pods-not-ready", "dns-failure",
-        "network-policy-or-cni", "backend-unreachable-from-ingress", "certificate-not-issued",
-        "acme-challenge-dns", "ingress-rule-mismatch",
+        "cni-failure",
+        "service-missing",
+        "pods-not-ready",
+        "dns-failure",
+        "network-policy-or-cni",
+        "backend-unreachable-from-ingress",
+        "certificate-not-issued",
+        "acme-challenge-dns",
+        "ingress-rule-mismatch",
     },
 }
 NEEDS_CURRENT_2X = ("cni", "ingress-controller", "service-mesh")
