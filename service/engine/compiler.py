@@ -242,6 +242,7 @@ def _questions(check: _Checker, items: list[dict[str, Any]]) -> dict[str, Questi
             help=q.get("help"),
             type=kind,
             options=options,
+            option_ids=frozenset(o.id for o in options),
             minimum=q.get("min"),
             maximum=q.get("max"),
             pattern=pattern,
@@ -395,21 +396,34 @@ def _nodes(
                     Alternative(other, check.template(f"{at}.why_not", alt["why_not"]))
                 )
         leaf_costs = _costs(check, f"{where}.costs", raw.get("costs"), questions, pricing)
+        summary = (
+            check.template(f"{where}.summary", raw["summary"]) if "summary" in raw else rec.summary
+        )
+        reasons = tuple(
+            check.template(f"{where}.reasons[{i}]", r) for i, r in enumerate(raw["reasons"])
+        )
+        warnings = rec.warnings + check.warnings(where, raw.get("warnings"))
+        next_steps = rec.next_steps + tuple(
+            check.template(f"{where}.next_steps", s) for s in raw.get("next_steps") or []
+        )
+        texts = (
+            summary,
+            *reasons,
+            *next_steps,
+            *(w.message for w in warnings),
+            *(a.why_not for a in alternatives),
+        )
         nodes[node_id] = Leaf(
             id=node_id,
             recommendation=rec,
-            summary=check.template(f"{where}.summary", raw["summary"])
-            if "summary" in raw
-            else rec.summary,
-            reasons=tuple(
-                check.template(f"{where}.reasons[{i}]", r) for i, r in enumerate(raw["reasons"])
-            ),
-            warnings=rec.warnings + check.warnings(where, raw.get("warnings")),
+            summary=summary,
+            reasons=reasons,
+            warnings=warnings,
             alternatives=tuple(alternatives),
-            next_steps=rec.next_steps
-            + tuple(check.template(f"{where}.next_steps", s) for s in raw.get("next_steps") or []),
+            next_steps=next_steps,
             commands=rec.commands + _commands(raw.get("commands")),
             costs=leaf_costs if leaf_costs is not None else rec.costs,
+            dynamic=any(t.names for t in texts),
         )
     return nodes
 

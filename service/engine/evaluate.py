@@ -22,6 +22,15 @@ def check_answers(tree: Tree, answers: Mapping[str, object]) -> dict[str, object
             hint = f" Did you mean {close!r}?" if close else ""
             errors[str(qid)] = [f"unknown question.{hint} Valid questions: {valid}."]
             continue
+        # The common well-typed answers are accepted inline; everything else takes the
+        # full check, which also words the error.
+        kind = question.type
+        if kind == "boolean" and value.__class__ is bool:
+            clean[qid] = value
+            continue
+        if kind == "enum" and value.__class__ is str and value in question.option_ids:
+            clean[qid] = value
+            continue
         try:
             clean[qid] = question.coerce(value)
         except ValueError as exc:
@@ -95,16 +104,23 @@ class Step(NamedTuple):
     defaulted: bool
 
 
-def _walk_to_leaf(tree: Tree, start: str, values: Mapping[str, object]) -> Leaf | None:
-    """Where the answers lead from `start`; None if an unanswered question stops the walk."""
-    nodes = tree.nodes
-    node = nodes[start]
-    while isinstance(node, QuestionNode):
-        value = values.get(node.question.id)
-        if value is None:
-            return None
-        node = nodes[node.select(value).target]
-    return node
+# NamedTuple's own __new__ is a Python function; the tuple constructor does the same work
+# in C, and a step is built for every question on every request's path.
+_new_step = tuple.__new__
+
+
+class _Fill:
+    """Answers, then prices, by name, for text templates, without merging two dicts."""
+
+    __slots__ = ("prices", "values")
+
+    def __init__(self, values: Mapping[str, object], prices: Mapping[str, float]) -> None:
+        self.values = values
+        self.prices = prices
+
+    def get(self, name: str) -> object:
+        value = self.values.get(name)
+        return value if value is not None else self.prices.get(name)
 
 
 def evaluate_tree(
@@ -125,7 +141,7 @@ def evaluate_tree(
         if value is None:
             break
         branch = node.select(value)
-        steps.append(Step(node, value, branch, qid not in given))
+        steps.append(_new_step(Step, (node, value, branch, qid not in given)))
         node = nodes[branch.target]
     return Result(tree, tuple(steps), node, given, values, prices)
 
@@ -193,9 +209,7 @@ def costs_dict(
     }
 
 
-def _warning_dicts(
-    groups: tuple[tuple[Warning, ...], ...], fill: Mapping[str, object]
-) -> list[dict[str, Any]]:
+def _warning_dicts(groups: tuple[tuple[Warning, ...], ...], fill: _Fill) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for group in groups:
@@ -259,15 +273,28 @@ class Result:
         current = leaf.recommendation.id
         out: list[dict[str, Any]] = []
         values = self.values
+        nodes = self.tree.nodes
         for step in self.steps:
             node = step.node
             for branch in node.branches:
                 if branch is step.branch:
                     continue
-                other = _walk_to_leaf(self.tree, branch.target, values)
-                if other is None or other.recommendation.id == current:
+                # Walk on with the same answers; a branch that would need more answers
+                # than were given is left out, so every entry can be posted back as is.
+                target = nodes[branch.target]
+                while isinstance(target, QuestionNode):
+                    value = values.get(target.question.id)
+                    if value is None:
+                        break
+                    target = nodes[
+                        (target.lookup[value] if target.lookup else target.select(value)).target
+                    ]
+                if not isinstance(target, Leaf):
                     continue
-                rec = {"id": other.recommendation.id, "title": other.recommendation.title}
+                outcome = target.recommendation
+                if outcome.id == current:
+                    continue
+                rec = {"id": outcome.id, "title": outcome.title}
                 if node.lookup:
                     for answer in branch.samples:
                         out.append(
@@ -287,16 +314,17 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         tree = self.tree
-        fill = {**self.prices, **self.values}
+        fill = _Fill(self.values, self.prices)
         node = self.node
+        steps = self.steps
         justification = [
             {
-                "question": s.node.question.id,
-                "answer": s.answer,
-                "reason": s.branch.reason.render(fill),
-                "defaulted": s.defaulted,
+                "question": step[0].question.id,
+                "answer": step[1],
+                "reason": step[2].reason.text or step[2].reason.render(fill),
+                "defaulted": step[3],
             }
-            for s in self.steps
+            for step in steps
         ]
         body: dict[str, Any] = {
             "tree": {
@@ -306,49 +334,56 @@ class Result:
                 "status": tree.status,
                 "digest": tree.digest,
             },
-            "status": self.status,
         }
+        path_warnings = [step[2].warnings for step in steps if step[2].warnings]
         if isinstance(node, Leaf):
             rec = node.recommendation
+            if node.dynamic:
+                summary = node.summary.text or node.summary.render(fill)
+                reasons = [r.text or r.render(fill) for r in node.reasons]
+                next_steps = [t.text or t.render(fill) for t in node.next_steps]
+            else:
+                summary = node.summary.source
+                reasons = [r.source for r in node.reasons]
+                next_steps = [t.source for t in node.next_steps]
+            body["status"] = "complete"
             body["recommendation"] = {
                 "id": rec.id,
                 "title": rec.title,
-                "summary": node.summary.render(fill),
-                "reasons": [r.render(fill) for r in node.reasons],
-                "next_steps": [s.render(fill) for s in node.next_steps],
+                "summary": summary,
+                "reasons": reasons,
+                "next_steps": next_steps,
                 "commands": [{"command": c.command, "meaning": c.meaning} for c in node.commands],
                 "sources": [{"title": s.title, "url": s.url} for s in rec.sources],
             }
             body["justification"] = justification
             body["alternatives"] = [self._alternative(a, fill) for a in node.alternatives]
             body["costs"] = costs_dict(node.costs, self.values, self.prices, self.given)
-            body["warnings"] = _warning_dicts(
-                (tree.notices, *(s.branch.warnings for s in self.steps), node.warnings), fill
-            )
+            body["warnings"] = _warning_dicts((tree.notices, *path_warnings, node.warnings), fill)
             body["next_question"] = None
             body["missing"] = []
             body["what_if"] = self.what_if()
         else:
+            body["status"] = "needs_input"
             body["recommendation"] = None
             body["justification"] = justification
             body["alternatives"] = []
             body["costs"] = None
-            body["warnings"] = _warning_dicts(
-                (tree.notices, *(s.branch.warnings for s in self.steps)), fill
-            )
+            body["warnings"] = _warning_dicts((tree.notices, *path_warnings), fill)
             body["next_question"] = node.question.to_dict()
             body["missing"] = self.missing
             body["what_if"] = []
         return body
 
-    def _alternative(self, alt: Alternative, fill: Mapping[str, object]) -> dict[str, Any]:
+    def _alternative(self, alt: Alternative, fill: _Fill) -> dict[str, Any]:
         rec = alt.recommendation
         item: dict[str, Any] = {
             "id": rec.id,
             "title": rec.title,
             "why_not": alt.why_not.render(fill),
         }
-        costs = costs_dict(rec.costs, self.values, self.prices, self.given)
-        if costs is not None:
-            item["costs"] = costs
+        if rec.costs is not None:
+            costs = costs_dict(rec.costs, self.values, self.prices, self.given)
+            if costs is not None:
+                item["costs"] = costs
         return item

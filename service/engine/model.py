@@ -50,6 +50,7 @@ class Question:
     pattern: re.Pattern[str] | None = None
     is_version: bool = False
     default: object = None
+    option_ids: frozenset[str] = frozenset()
 
     def coerce(self, value: object) -> object:
         """Return the answer if it fits this question; raise ValueError saying what would."""
@@ -220,6 +221,9 @@ class Leaf:
     next_steps: tuple[Template, ...]
     commands: tuple[Command, ...]
     costs: tuple[CostItem, ...] | None
+    # True when any text of the leaf names an answer or a price; otherwise every text is
+    # fixed and evaluation copies it instead of filling it in.
+    dynamic: bool = False
 
 
 Node = QuestionNode | Leaf

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+class Values(Protocol):
+    """Anything that looks a name up: a dict, or the engine's answers-then-prices view."""
+
+    def get(self, name: str, /) -> object: ...
 
 
 def format_value(value: object) -> str:
@@ -27,13 +33,16 @@ class Template:
     source: str
     literals: tuple[str, ...]
     names: tuple[str, ...]
+    # The text itself when it names nothing, so callers can skip rendering; else "".
+    text: str = ""
 
     @classmethod
     def compile(cls, text: str) -> Template:
         parts = _PLACEHOLDER.split(text)
-        return cls(text, tuple(parts[0::2]), tuple(parts[1::2]))
+        names = tuple(parts[1::2])
+        return cls(text, tuple(parts[0::2]), names, "" if names else text)
 
-    def render(self, values: Mapping[str, object]) -> str:
+    def render(self, values: Values) -> str:
         if not self.names:
             return self.source
         out = [self.literals[0]]
