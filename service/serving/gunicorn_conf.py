@@ -28,6 +28,7 @@ Used as ``gunicorn -c python:service.serving.gunicorn_conf service.wsgi:app``.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -73,6 +74,12 @@ proc_name = "netadvisor"
 accesslog = None
 errorlog = "-"
 logconfig_dict = logging_config(loglevel)
+# Every request writes log records, and no line needs the caller's source file, thread or
+# process name: skip collecting them (the logging documentation's own optimisations).
+logging._srcfile = None
+logging.logThreads = False
+logging.logProcesses = False
+logging.logMultiprocessing = False
 # The control socket lives under $HOME, which is read-only in the container, and pods
 # are managed through the orchestrator, not gunicornc.
 control_socket_disable = True
