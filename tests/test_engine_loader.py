@@ -11,6 +11,18 @@ from service.engine import Catalog, TreeCheckError
 from service.engine.loader import MAX_FILE_BYTES, YamlRefused, parse_yaml, read_tree_file
 
 
+@pytest.fixture(autouse=True, params=["libyaml", "pure-python"])
+def yaml_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every refusal holds with libyaml's fast path and with the pure-Python loader."""
+    import yaml
+
+    if request.param == "pure-python":
+        monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    elif not yaml.__with_libyaml__:
+        pytest.fail("PyYAML was built without libyaml; reinstall pyyaml from a wheel")
+    return str(request.param)
+
+
 def test_plain_yaml_parses() -> None:
     assert parse_yaml("a: 1\nb: [x, y]\n") == {"a": 1, "b": ["x", "y"]}
 

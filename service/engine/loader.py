@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import Node
 
 MAX_FILE_BYTES = 512 * 1024
@@ -64,8 +64,40 @@ class RawTree:
     digest: str
 
 
+def _refuse_events(text: str) -> None:
+    """Refuse anchors, aliases, explicit tags and deep nesting from libyaml's event stream.
+
+    Scanning events in C and then loading with libyaml is several times faster than the
+    pure-Python composer the strict loader hooks into, and it refuses the same things.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, AliasEvent):
+            raise YamlRefused("YAML aliases (*name) are not allowed; repeat the value", line)
+        if getattr(event, "anchor", None) is not None:
+            raise YamlRefused("YAML anchors (&name) are not allowed; repeat the value", line)
+        tag = getattr(event, "tag", None)
+        explicit = (
+            tag is not None
+            and not (isinstance(event, ScalarEvent) and event.implicit[0])
+            and not (isinstance(event, CollectionStartEvent) and event.implicit)
+        )
+        if explicit:
+            raise YamlRefused(f"YAML tags ({tag}) are not allowed; write plain values", line)
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlRefused(f"nesting deeper than {MAX_DEPTH} levels", line)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
 def parse_yaml(text: str) -> Any:
     """Parse YAML text under the tree format's restrictions."""
+    if yaml.__with_libyaml__:
+        _refuse_events(text)
+        return yaml.load(text, Loader=yaml.CSafeLoader)
     loader = _StrictLoader(text)
     try:
         return loader.get_single_data()
