@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    Event,
+    ScalarEvent,
+)
 from yaml.nodes import Node
 
 MAX_FILE_BYTES = 512 * 1024
@@ -24,6 +30,24 @@ class YamlRefused(Exception):
         self.line = line
 
 
+def _refuse(event: Event) -> int | None:
+    """Raise on an alias, an anchor or an explicit tag; return the event's line."""
+    line = event.start_mark.line + 1 if event.start_mark else None
+    if isinstance(event, AliasEvent):
+        raise YamlRefused("YAML aliases (*name) are not allowed; repeat the value", line)
+    if getattr(event, "anchor", None) is not None:
+        raise YamlRefused("YAML anchors (&name) are not allowed; repeat the value", line)
+    tag = getattr(event, "tag", None)
+    explicit = (
+        tag is not None
+        and not (isinstance(event, ScalarEvent) and event.implicit[0])
+        and not (isinstance(event, CollectionStartEvent) and event.implicit)
+    )
+    if explicit:
+        raise YamlRefused(f"YAML tags ({tag}) are not allowed; write plain values", line)
+    return line
+
+
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses anchors, aliases and explicit tags, and caps nesting."""
 
@@ -33,19 +57,7 @@ class _StrictLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
-        line = event.start_mark.line + 1 if event.start_mark else None
-        if isinstance(event, AliasEvent):
-            raise YamlRefused("YAML aliases (*name) are not allowed; repeat the value", line)
-        if getattr(event, "anchor", None) is not None:
-            raise YamlRefused("YAML anchors (&name) are not allowed; repeat the value", line)
-        tag = getattr(event, "tag", None)
-        explicit = (
-            tag is not None
-            and not (isinstance(event, ScalarEvent) and event.implicit[0])
-            and not (isinstance(event, CollectionStartEvent) and event.implicit)
-        )
-        if explicit:
-            raise YamlRefused(f"YAML tags ({tag}) are not allowed; write plain values", line)
+        line = _refuse(event)
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise YamlRefused(f"nesting deeper than {MAX_DEPTH} levels", line)
@@ -72,19 +84,7 @@ def _refuse_events(text: str) -> None:
     """
     depth = 0
     for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-        line = event.start_mark.line + 1 if event.start_mark else None
-        if isinstance(event, AliasEvent):
-            raise YamlRefused("YAML aliases (*name) are not allowed; repeat the value", line)
-        if getattr(event, "anchor", None) is not None:
-            raise YamlRefused("YAML anchors (&name) are not allowed; repeat the value", line)
-        tag = getattr(event, "tag", None)
-        explicit = (
-            tag is not None
-            and not (isinstance(event, ScalarEvent) and event.implicit[0])
-            and not (isinstance(event, CollectionStartEvent) and event.implicit)
-        )
-        if explicit:
-            raise YamlRefused(f"YAML tags ({tag}) are not allowed; write plain values", line)
+        line = _refuse(event)
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
