@@ -35,7 +35,7 @@ def parse_mask(value: object) -> frozenset[str]:
 
 
 class DecisionLog:
-    """Emits decision events for one app with its masking settings."""
+    """One app's decision-log settings: on or off, and the answers to mask."""
 
     def __init__(self, *, enabled: bool = True, mask: frozenset[str] = frozenset()) -> None:
         self.enabled = enabled
@@ -45,33 +45,6 @@ class DecisionLog:
         if not self.mask:
             return dict(answers)
         return {key: MASKED if key in self.mask else value for key, value in answers.items()}
-
-    def record(
-        self,
-        *,
-        tree_id: str,
-        version: str,
-        digest: str,
-        answers: Mapping[str, Any],
-        recommendation: str | None,
-        status: str,
-        duration_ms: float,
-    ) -> str:
-        decision_id = uuid.uuid4().hex
-        if self.enabled:
-            extra: dict[str, Any] = {
-                "event": "decision",
-                "decision_id": decision_id,
-                "tree_id": tree_id,
-                "tree_version": version,
-                "tree_digest": digest,
-                "answers": self.masked(answers),
-                "recommendation": recommendation,
-                "status": status,
-                "duration_ms": round(duration_ms, 3),
-            }
-            log.info("decision", extra=extra)
-        return decision_id
 
 
 def init_decision_log(app: flask.Flask) -> DecisionLog:
@@ -101,14 +74,19 @@ def record_decision(
     decisions: DecisionLog | None = flask.current_app.extensions.get(_EXTENSION)
     if decisions is None:
         decisions = init_decision_log(flask.current_app)
-    decision_id = decisions.record(
-        tree_id=tree_id,
-        version=version,
-        digest=digest,
-        answers=answers,
-        recommendation=recommendation,
-        status=status,
-        duration_ms=duration_ms,
-    )
+    decision_id = uuid.uuid4().hex
+    if decisions.enabled:
+        extra: dict[str, Any] = {
+            "event": "decision",
+            "decision_id": decision_id,
+            "tree_id": tree_id,
+            "tree_version": version,
+            "tree_digest": digest,
+            "answers": decisions.masked(answers),
+            "recommendation": recommendation,
+            "status": status,
+            "duration_ms": round(duration_ms, 3),
+        }
+        log.info("decision", extra=extra)
     flask.g.decision_id = decision_id
     return decision_id
