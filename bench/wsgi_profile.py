@@ -10,11 +10,11 @@ This isolates what the application adds per request from server and load-generat
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging.config
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -83,12 +83,7 @@ def apps() -> tuple[WsgiApp, WsgiApp, WsgiApp]:
         del os.environ[key]
     from service.serving.logs import logging_config
 
-    # The log lines are written as in production, to a stream nobody reads.
-    sys.stdout, real_stdout = open(os.devnull, "w"), sys.stdout  # noqa: SIM115
-    try:
-        logging.config.dictConfig(logging_config("info"))
-    finally:
-        sys.stdout = real_stdout
+    logging.config.dictConfig(logging_config("info"))
     from bench.echo_app import app as echo
     from service.api import create_app
     from service.wsgi import app as netadvisor
@@ -98,6 +93,12 @@ def apps() -> tuple[WsgiApp, WsgiApp, WsgiApp]:
 
 
 def run(args: Any) -> dict[str, Any]:
+    # The log lines are written as in production, to a stream nobody reads.
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        return _run(args)
+
+
+def _run(args: Any) -> dict[str, Any]:
     netadvisor, quiet, echo = apps()
     body = json.dumps({"answers": ANSWERS}).encode()
     jtype = {"Content-Type": "application/json"}

@@ -12,10 +12,11 @@ from typing import Any
 import flask
 import pytest
 
-from service.serving import init_app, record_decision
+from service.serving import events, init_app, record_decision
 from service.serving.auth import AuthConfigError, TokenStore
 from service.serving.cors import CorsConfigError, parse_origins
-from service.serving.logs import ACCESS_LOGGER, DECISION_LOGGER, JsonFormatter, RequestContextFilter
+from service.serving.events import ACCESS_LOGGER, DECISION_LOGGER
+from service.serving.logs import JsonFormatter, RequestContextFilter
 
 TOKEN_A = "a" * 24
 TOKEN_B = "rotated-token-b-0123456789"
@@ -75,22 +76,22 @@ class Lines:
 
 
 @pytest.fixture
-def lines() -> Iterator[Lines]:
+def lines(monkeypatch: pytest.MonkeyPatch) -> Iterator[Lines]:
+    """stdout, where the access and decision lines go, and the app's logger, as in
+    production: the same JSON formatter and request-context filter on one stream."""
     stream = io.StringIO()
+    monkeypatch.setattr(events, "output", stream)
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestContextFilter())
-    loggers = [logging.getLogger(n) for n in (ACCESS_LOGGER, DECISION_LOGGER, "serving-test")]
-    saved = [(lg.level, lg.propagate) for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.setLevel(logging.INFO)
-        lg.propagate = False
+    logger = logging.getLogger("serving-test")
+    saved = (logger.level, logger.propagate)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
     yield Lines(stream)
-    for lg, (level, propagate) in zip(loggers, saved, strict=True):
-        lg.removeHandler(handler)
-        lg.setLevel(level)
-        lg.propagate = propagate
+    logger.removeHandler(handler)
+    logger.level, logger.propagate = saved
 
 
 def test_request_id_is_generated_echoed_and_logged(lines: Lines) -> None:
@@ -163,6 +164,37 @@ def test_unknown_route_and_server_error_are_logged(lines: Lines) -> None:
     assert exception["level"] == "error"
     assert "RuntimeError: boom" in exception["exc_info"]
     assert exception["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_exception_escaping_the_app_is_logged_as_500(lines: Lines) -> None:
+    # With exceptions propagated (testing), the server answers 500; the line says so.
+    client = make_app(PROPAGATE_EXCEPTIONS=True).test_client()
+    with pytest.raises(RuntimeError, match="boom"):
+        client.get("/v1/boom", headers={"X-Request-ID": "req-boom-1"})
+    (line,) = lines.by_logger(ACCESS_LOGGER)
+    assert line["status"] == 500
+    assert line["route"] == "/v1/boom"
+    assert line["request_id"] == "req-boom-1"
+
+
+def test_non_ascii_path_is_logged_as_sent(lines: Lines) -> None:
+    assert make_app().test_client().get("/v1/trees/caf%C3%A9").status_code == 200
+    (line,) = lines.by_logger(ACCESS_LOGGER)
+    assert line["path"] == "/v1/trees/café"
+
+
+class _Unwritable(io.StringIO):
+    def write(self, _text: str) -> int:
+        raise OSError(32, "Broken pipe")
+
+
+def test_unwritable_stdout_loses_the_line_not_the_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(events, "output", _Unwritable())
+    response = make_app().test_client().post("/v1/trees/cni/evaluate", json={"a": 1})
+    assert response.status_code == 200
+    assert response.headers["X-Decision-ID"] == response.get_json()["decision_id"]
 
 
 def test_access_log_can_be_switched_off(lines: Lines) -> None:

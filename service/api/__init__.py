@@ -68,12 +68,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> flask.Flask:
     app.extensions[DOCUMENTS] = Documents.build(catalog)
     spec.init_spec(app)
 
-    metrics.init_metrics(app)
     for module in (trees, evaluate, compare, evaluations, diagram, health, metrics, spec):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
 
     from service.serving import init_app as init_serving
 
-    init_serving(app)
+    init_serving(app, observers=(metrics.observe_request,))
     return app

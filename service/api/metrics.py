@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 import flask
@@ -47,7 +46,6 @@ EVALUATIONS = Counter(
 # child is looked up once per process and kept.
 _request_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 _evaluation_children: dict[tuple[str, str, str, str], Any] = {}
-_STARTED = "netadvisor.started"
 
 
 def count_evaluation(result: Result) -> None:
@@ -59,31 +57,19 @@ def count_evaluation(result: Result) -> None:
     child.inc()
 
 
-def _start() -> None:
-    flask.request.environ[_STARTED] = time.perf_counter()
-
-
-def _finish(response: flask.Response) -> flask.Response:
-    request = flask.request
-    started = request.environ.get(_STARTED)
-    if started is None:
-        return response
-    rule = request.url_rule
-    # Unrouted paths share one label so scanners cannot grow the series without bound.
-    route = rule.rule if rule is not None else "unmatched"
-    method = request.method if request.method in _METHODS else "other"
-    key = (method, route, str(response.status_code))
+def observe_request(method: str, route: str | None, status: int, seconds: float) -> None:
+    """Count one response and its latency; the serving middleware calls this for each."""
+    key = (
+        method if method in _METHODS else "other",
+        # Unrouted paths share one label so scanners cannot grow the series without bound.
+        route if route is not None else "unmatched",
+        str(status),
+    )
     children = _request_children.get(key)
     if children is None:
         children = _request_children[key] = (REQUESTS.labels(*key), LATENCY.labels(*key))
     children[0].inc()
-    children[1].observe(time.perf_counter() - started)
-    return response
-
-
-def init_metrics(app: flask.Flask) -> None:
-    app.before_request(_start)
-    app.after_request(_finish)
+    children[1].observe(seconds)
 
 
 def _registry() -> CollectorRegistry:

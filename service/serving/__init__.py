@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import flask
 from werkzeug.exceptions import ClientDisconnected
 
 from service.serving.auth import init_auth, token_store_from_config
-from service.serving.context import init_context
+from service.serving.context import ResponseObserver, init_context
 from service.serving.cors import init_cors, parse_origins
 from service.serving.decision_log import init_decision_log, record_decision
-from service.serving.runtime import ClientTimeout
+from service.serving.runtime import ClientTimeout, as_bool
 
 __all__ = ["init_app", "record_decision"]
 
@@ -40,14 +42,16 @@ def _client_disconnected(exc: ClientDisconnected) -> flask.Response:
     )
 
 
-def init_app(app: flask.Flask) -> None:
+def init_app(app: flask.Flask, observers: Sequence[ResponseObserver] = ()) -> None:
     """Attach serving concerns to ``app``; called once by the app factory after blueprints.
 
-    Reads ``API_TOKENS``, ``API_TOKENS_FILE``, ``CORS_ORIGINS``, ``ACCESS_LOG``,
-    ``DECISION_LOG`` and ``DECISION_LOG_MASK`` from ``app.config`` (``NETADVISOR_*`` in
-    the environment). A setting that cannot be used raises here, at start-up.
+    ``observers`` are told of every response (metrics). Reads ``API_TOKENS``,
+    ``API_TOKENS_FILE``, ``CORS_ORIGINS``, ``ACCESS_LOG``, ``DECISION_LOG`` and
+    ``DECISION_LOG_MASK`` from ``app.config`` (``NETADVISOR_*`` in the environment). A
+    setting that cannot be used raises here, at start-up.
     """
-    init_context(app)
+    access_log = as_bool(app.config.get("ACCESS_LOG", True), "NETADVISOR_ACCESS_LOG")
+    init_context(app, access_log=access_log, observers=observers)
     app.register_error_handler(ClientDisconnected, _client_disconnected)
     init_auth(app, token_store_from_config(app.config), _problem)
     init_cors(app, parse_origins(app.config.get("CORS_ORIGINS")))

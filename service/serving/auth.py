@@ -201,6 +201,5 @@ def init_auth(app: flask.Flask, store: TokenStore, problem: ProblemFactory) -> N
             )
         return None
 
-    # After the request-context hook (index 0), before any view-specific work.
-    funcs = app.before_request_funcs.setdefault(None, [])
-    funcs.insert(1 if funcs else 0, require_token)
+    # First of the before-request hooks, so no other work is done for a refused caller.
+    app.before_request_funcs.setdefault(None, []).insert(0, require_token)

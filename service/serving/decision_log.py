@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import re
-import uuid
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 import flask
 
-from service.serving.logs import DECISION_LOGGER
+from service.serving.context import DECISION_ID_KEY, context_fields
+from service.serving.events import DECISION_LOGGER, write_event
 from service.serving.runtime import as_bool
 
 DECISION_ID_HEADER = "X-Decision-ID"
 MASKED = "***"
 
-log = logging.getLogger(DECISION_LOGGER)
 _EXTENSION = "netadvisor.decision_log"
 _SEPARATORS = re.compile(r"[\s,]+")
 
@@ -69,14 +68,16 @@ def record_decision(
 ) -> str:
     """Log one evaluation of the current app and return its ``decision_id``.
 
-    The id is also kept on ``flask.g`` so the access line of the same request names it.
+    The id is also kept in the request's environ so its access line names it.
     """
     decisions: DecisionLog | None = flask.current_app.extensions.get(_EXTENSION)
     if decisions is None:
         decisions = init_decision_log(flask.current_app)
-    decision_id = uuid.uuid4().hex
+    environ = flask.request.environ
+    decision_id = secrets.token_hex(16)
     if decisions.enabled:
-        extra: dict[str, Any] = {
+        fields: dict[str, Any] = {
+            **context_fields(environ),
             "event": "decision",
             "decision_id": decision_id,
             "tree_id": tree_id,
@@ -87,6 +88,6 @@ def record_decision(
             "status": status,
             "duration_ms": round(duration_ms, 3),
         }
-        log.info("decision", extra=extra)
-    flask.g.decision_id = decision_id
+        write_event(DECISION_LOGGER, "decision", fields)
+    environ[DECISION_ID_KEY] = decision_id
     return decision_id

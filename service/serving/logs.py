@@ -1,4 +1,4 @@
-"""JSON log lines on stdout for the app, the access log, the decision log and gunicorn."""
+"""JSON log lines on stdout for the app and gunicorn; access and decision lines share the shape."""
 
 from __future__ import annotations
 
@@ -9,12 +9,7 @@ from typing import Any
 import flask
 from pythonjsonlogger.orjson import OrjsonFormatter
 
-ACCESS_LOGGER = "netadvisor.access"
-DECISION_LOGGER = "netadvisor.decision"
-
-# Request-scoped values copied onto every record logged while handling a request, so an
-# app log line can be joined with the access line and the caller's trace.
-_CONTEXT_FIELDS = ("request_id", "trace_id")
+from service.serving.context import context_fields
 
 
 class JsonFormatter(OrjsonFormatter):
@@ -27,9 +22,8 @@ class JsonFormatter(OrjsonFormatter):
     def add_fields(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
-        # Every request writes an access line, so this runs on the hot path: the fixed
-        # fields are set directly, and the extras are every record attribute that is
-        # not one of logging's own (the library's generic version renames and
+        # The fixed fields are set directly, and the extras are every record attribute
+        # that is not one of logging's own (the library's generic version renames and
         # re-checks each attribute and costs several times as much).
         log_data["timestamp"] = datetime.fromtimestamp(record.created, tz=UTC).isoformat(
             timespec="milliseconds"
@@ -46,15 +40,14 @@ class JsonFormatter(OrjsonFormatter):
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds the current request id and trace id to records that lack them."""
+    """Adds the current request id and trace id to records that lack them, so an app log
+    line can be joined with the request's access line and the caller's trace."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if flask.has_request_context():
-            for name in _CONTEXT_FIELDS:
+            for name, value in context_fields(flask.request.environ).items():
                 if not hasattr(record, name):
-                    value = flask.g.get(name)
-                    if value is not None:
-                        setattr(record, name, value)
+                    setattr(record, name, value)
         return True
 
 
@@ -79,7 +72,5 @@ def logging_config(level: str = "info") -> dict[str, Any]:
             # send the error log to stderr in plain text.
             "gunicorn.error": {"level": upper, "handlers": ["stdout"], "propagate": False},
             "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
-            ACCESS_LOGGER: {"level": "INFO", "handlers": ["stdout"], "propagate": False},
-            DECISION_LOGGER: {"level": "INFO", "handlers": ["stdout"], "propagate": False},
         },
     }
