@@ -13,6 +13,7 @@ from service.engine import Catalog
 from . import compare, diagram, evaluate, evaluations, health, metrics, spec, trees
 from .definitions import Documents
 from .errors import register_error_handlers
+from .fast_evaluate import fast_evaluate
 from .state import CATALOG, DOCUMENTS
 
 __all__ = ["create_app"]
@@ -74,5 +75,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> flask.Flask:
 
     from service.serving import init_app as init_serving
 
-    init_serving(app, observers=(metrics.observe_request,))
+    init_serving(app, observers=(metrics.observe_request,), fast_paths=(fast_evaluate,))
     return app

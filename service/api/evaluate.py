@@ -11,7 +11,7 @@ import orjson
 
 from service.engine import Result, Tree
 from service.engine.evaluate import evaluate_tree
-from service.serving import record_decision
+from service.serving import DecisionLog, decision_log
 
 from . import state
 from .errors import InvalidParameter
@@ -27,14 +27,27 @@ MARKDOWN = "text/markdown; charset=utf-8; variant=GFM"
 
 
 def run(
-    tree: Tree, answers: Mapping[str, Any], pricing: Mapping[str, Any] | None
+    tree: Tree,
+    answers: Mapping[str, Any],
+    pricing: Mapping[str, Any] | None,
+    decisions: DecisionLog,
+    environ: dict[str, Any],
 ) -> tuple[Result, dict[str, Any]]:
     """Evaluate, count and log one decision; the body carries its `decision_id`."""
     started = time.perf_counter()
     result = evaluate_tree(tree, answers, pricing)
+    return result, record(result, started, decisions, environ)
+
+
+def record(
+    result: Result, started: float, decisions: DecisionLog, environ: dict[str, Any]
+) -> dict[str, Any]:
+    """The body of an evaluation made since `started`, counted and logged as a decision."""
     body = result.to_dict()
     count_evaluation(result)
-    body["decision_id"] = record_decision(
+    tree = result.tree
+    body["decision_id"] = decisions.record(
+        environ,
         tree_id=tree.id,
         version=tree.version,
         digest=tree.digest,
@@ -43,7 +56,7 @@ def run(
         status=result.status,
         duration_ms=(time.perf_counter() - started) * 1000.0,
     )
-    return result, body
+    return body
 
 
 def _format() -> str:
@@ -61,7 +74,9 @@ def evaluate(tree_id: str) -> flask.Response:
     version = flask.request.args.get("version") if has_query else None
     tree = state.catalog().get(tree_id, version)
     answers, pricing = load_evaluate(read_json())
-    result, body = run(tree, answers, pricing)
+    result, body = run(
+        tree, answers, pricing, decision_log(flask.current_app), flask.request.environ
+    )
     decision_id = body["decision_id"]
     headers = {DECISION_ID_HEADER: decision_id, **state.documents().entry(tree).deprecation}
     response_class = flask.current_app.response_class

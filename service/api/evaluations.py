@@ -7,6 +7,7 @@ from typing import Any
 import flask
 
 from service.engine import EngineError
+from service.serving import decision_log
 
 from . import state
 from .errors import problem_for
@@ -21,10 +22,11 @@ bp = flask.Blueprint("evaluations", __name__)
 def batch() -> flask.Response:
     items = load_batch(read_json(), int(flask.current_app.config["BATCH_MAX_ITEMS"]))
     catalog = state.catalog()
+    decisions, environ = decision_log(flask.current_app), flask.request.environ
     results: list[dict[str, Any]] = []
     for tree_id, version, answers, pricing in items:
         try:
-            _, body = run(catalog.get(tree_id, version), answers, pricing)
+            _, body = run(catalog.get(tree_id, version), answers, pricing, decisions, environ)
         except EngineError as exc:
             results.append({"problem": problem_for(exc)})
         else:

@@ -167,11 +167,19 @@ def _bearer(header: str | None) -> str | None:
     return credentials.strip() or None
 
 
+def presents_valid_token(store: TokenStore, header: str | None) -> bool:
+    """Whether an ``Authorization`` header carries a bearer token the store accepts."""
+    token = _bearer(header)
+    return token is not None and store.accepts(token)
+
+
 ProblemFactory = Callable[[int, str, str, dict[str, str]], flask.Response]
+TOKENS_EXTENSION = "netadvisor.tokens"
 
 
 def init_auth(app: flask.Flask, store: TokenStore, problem: ProblemFactory) -> None:
     """Require a bearer token on /v1 when tokens are configured; everything else is open."""
+    app.extensions[TOKENS_EXTENSION] = store
     if not store.enabled:
         return
 

@@ -39,6 +39,9 @@ _ZERO_PARENT = "0" * 16
 # Called once per response: method, route template (None when no route matched),
 # status and seconds since the request reached the app. Metrics register one.
 ResponseObserver = Callable[[str, str | None, int, float], None]
+# Builds a WSGI callable that answers some requests itself and passes the rest to the
+# callable it is given (the Flask app); it records the URL rule it serves under RULE_KEY.
+FastPath = Callable[[flask.Flask, "WSGIApplication"], "WSGIApplication"]
 
 
 def request_id_from(header: str | None) -> str:
@@ -171,11 +174,16 @@ def _access_fields(
 
 
 def init_context(
-    app: flask.Flask, *, access_log: bool, observers: Sequence[ResponseObserver] = ()
+    app: flask.Flask,
+    inner: WSGIApplication,
+    *,
+    access_log: bool,
+    observers: Sequence[ResponseObserver] = (),
 ) -> None:
-    """Wrap ``app.wsgi_app``, so every response, error pages and 401s included, carries
-    the request id and is observed and logged."""
+    """Make ``inner`` (Flask's own WSGI callable, or a fast path in front of it) the app's
+    WSGI callable inside the request context, so every response, error pages and 401s
+    included, carries the request id and is observed and logged."""
     app.request_class = RoutedRequest
     app.wsgi_app = RequestContext(  # type: ignore[method-assign]
-        app.wsgi_app, access_log=access_log, observers=observers
+        inner, access_log=access_log, observers=observers
     )

@@ -47,8 +47,12 @@ def parse_origins(value: object) -> list[str]:
     return origins
 
 
+CORS_EXTENSION = "netadvisor.cors_origins"
+
+
 def init_cors(app: flask.Flask, origins: list[str]) -> None:
     """Answer CORS for the API and the spec, only for the configured origins."""
+    app.extensions[CORS_EXTENSION] = tuple(origins)
     if not origins:
         return
     options = {

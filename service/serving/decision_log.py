@@ -34,7 +34,7 @@ def parse_mask(value: object) -> frozenset[str]:
 
 
 class DecisionLog:
-    """One app's decision-log settings: on or off, and the answers to mask."""
+    """One app's decision log: on or off, the answers to mask, and the writing of events."""
 
     def __init__(self, *, enabled: bool = True, mask: frozenset[str] = frozenset()) -> None:
         self.enabled = enabled
@@ -44,6 +44,38 @@ class DecisionLog:
         if not self.mask:
             return dict(answers)
         return {key: MASKED if key in self.mask else value for key, value in answers.items()}
+
+    def record(
+        self,
+        environ: dict[str, Any],
+        *,
+        tree_id: str,
+        version: str,
+        digest: str,
+        answers: Mapping[str, Any],
+        recommendation: str | None,
+        status: str,
+        duration_ms: float,
+    ) -> str:
+        """Log one evaluation made for the request of ``environ``; return its
+        ``decision_id``, which is also kept in the environ for the access line."""
+        decision_id = secrets.token_hex(16)
+        if self.enabled:
+            fields: dict[str, Any] = {
+                **context_fields(environ),
+                "event": "decision",
+                "decision_id": decision_id,
+                "tree_id": tree_id,
+                "tree_version": version,
+                "tree_digest": digest,
+                "answers": self.masked(answers),
+                "recommendation": recommendation,
+                "status": status,
+                "duration_ms": round(duration_ms, 3),
+            }
+            write_event(DECISION_LOGGER, "decision", fields)
+        environ[DECISION_ID_KEY] = decision_id
+        return decision_id
 
 
 def init_decision_log(app: flask.Flask) -> DecisionLog:
@@ -56,38 +88,12 @@ def init_decision_log(app: flask.Flask) -> DecisionLog:
     return decisions
 
 
-def record_decision(
-    *,
-    tree_id: str,
-    version: str,
-    digest: str,
-    answers: Mapping[str, Any],
-    recommendation: str | None,
-    status: str,
-    duration_ms: float,
-) -> str:
-    """Log one evaluation of the current app and return its ``decision_id``.
+def decision_log(app: flask.Flask) -> DecisionLog:
+    """The app's decision log, set up from its config on first use."""
+    decisions: DecisionLog | None = app.extensions.get(_EXTENSION)
+    return decisions if decisions is not None else init_decision_log(app)
 
-    The id is also kept in the request's environ so its access line names it.
-    """
-    decisions: DecisionLog | None = flask.current_app.extensions.get(_EXTENSION)
-    if decisions is None:
-        decisions = init_decision_log(flask.current_app)
-    environ = flask.request.environ
-    decision_id = secrets.token_hex(16)
-    if decisions.enabled:
-        fields: dict[str, Any] = {
-            **context_fields(environ),
-            "event": "decision",
-            "decision_id": decision_id,
-            "tree_id": tree_id,
-            "tree_version": version,
-            "tree_digest": digest,
-            "answers": decisions.masked(answers),
-            "recommendation": recommendation,
-            "status": status,
-            "duration_ms": round(duration_ms, 3),
-        }
-        write_event(DECISION_LOGGER, "decision", fields)
-    environ[DECISION_ID_KEY] = decision_id
-    return decision_id
+
+def record_decision(**event: Any) -> str:
+    """Log one evaluation of the current request (see ``DecisionLog.record``)."""
+    return decision_log(flask.current_app).record(flask.request.environ, **event)
