@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 
 from service.engine import Catalog, InvalidAnswers, InvalidPricing
+from service.engine.model import QuestionNode
 
 TREES = Path(__file__).parent / "trees"
 
@@ -175,3 +177,40 @@ def test_costs_name_the_defaults_they_assume(catalog: Catalog) -> None:
     assert assumed == [{"question": "services", "value": 1, "defaulted": True}]
     given = catalog.evaluate("example", {"external": True, "services": 1}).to_dict()
     assert given["costs"]["assumptions"] == []
+
+
+def _scribble(value: object) -> None:
+    """Change every dict and list inside a response, as a careless caller might."""
+    if isinstance(value, dict):
+        for item in list(value.values()):
+            _scribble(item)
+        value["scribbled"] = True
+    elif isinstance(value, list):
+        for item in value:
+            _scribble(item)
+        value.append("scribbled")
+
+
+def test_responses_share_nothing_a_caller_can_change() -> None:
+    # Evaluation copies fragments prepared at load time; a caller changing its response
+    # must not change the next one.
+    bundled = Catalog.load(None)
+    for tree_id in bundled.tree_ids:
+        for tree in bundled.versions(tree_id):
+            for case in tree.tests:
+                first = bundled.evaluate(tree_id, case.answers, version=tree.version).to_dict()
+                expected = copy.deepcopy(first)
+                _scribble(first)
+                again = bundled.evaluate(tree_id, case.answers, version=tree.version).to_dict()
+                assert again == expected, (tree_id, tree.version, case.name)
+
+
+def test_question_nodes_lead_to_the_tree_s_own_nodes() -> None:
+    bundled = Catalog.load(None)
+    for tree_id in bundled.tree_ids:
+        for tree in bundled.versions(tree_id):
+            for node in tree.nodes.values():
+                if isinstance(node, QuestionNode):
+                    assert len(node.children) == len(node.branches)
+                    for branch, child in zip(node.branches, node.children, strict=True):
+                        assert child is tree.nodes[branch.target]

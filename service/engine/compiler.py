@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from .conditions import (
@@ -17,7 +18,7 @@ from .conditions import (
     version_coverage_problems,
 )
 from .errors import Problem, TreeCheckError, did_you_mean
-from .graph import must_answer_sets, reachable_questions, walk_problems
+from .graph import must_answer_sets, reachable_questions, topological, walk_problems
 from .loader import RawTree
 from .model import (
     Alternative,
@@ -163,6 +164,7 @@ def _build(check: _Checker, data: dict[str, Any]) -> Tree | None:
     if check.problems:
         return None
     _check_cost_factors(check, root, nodes, questions)
+    nodes = _linked(root, nodes)
 
     tests = tuple(
         TestCase(t["name"], t["answers"], t.get("pricing") or {}, t["expect"])
@@ -406,13 +408,6 @@ def _nodes(
         next_steps = rec.next_steps + tuple(
             check.template(f"{where}.next_steps", s) for s in raw.get("next_steps") or []
         )
-        texts = (
-            summary,
-            *reasons,
-            *next_steps,
-            *(w.message for w in warnings),
-            *(a.why_not for a in alternatives),
-        )
         nodes[node_id] = Leaf(
             id=node_id,
             recommendation=rec,
@@ -423,7 +418,6 @@ def _nodes(
             next_steps=next_steps,
             commands=rec.commands + _commands(raw.get("commands")),
             costs=leaf_costs if leaf_costs is not None else rec.costs,
-            dynamic=any(t.names for t in texts),
         )
     return nodes
 
@@ -449,11 +443,14 @@ def _question_node(
         when = b["when"]
         reason = check.template(f"{at}.reason", b["reason"])
         warnings = check.warnings(at, b.get("warnings"))
+        index = len(branches)
         try:
             if question.type == "boolean":
                 if not isinstance(when, bool):
                     raise ConditionError("a boolean question branches on true or false")
-                branch = Branch("yes" if when else "no", reason, b["next"], warnings, (when,))
+                branch = Branch(
+                    "yes" if when else "no", reason, b["next"], warnings, (when,), index
+                )
                 keys: list[object] = [when]
             elif question.type == "enum":
                 values = when if isinstance(when, list) else [when]
@@ -464,17 +461,19 @@ def _question_node(
                             f"{v!r} is not an option of {question.id}; options: "
                             + ", ".join(offered)
                         )
-                branch = Branch(", ".join(values), reason, b["next"], warnings, tuple(values))
+                branch = Branch(
+                    ", ".join(values), reason, b["next"], warnings, tuple(values), index
+                )
                 keys = list(values)
             elif question.type == "integer":
                 rng = parse_int_condition(when, question.minimum or 0, question.maximum)
-                branch = Branch(str(when).strip(), reason, b["next"], warnings, (rng.low,))
+                branch = Branch(str(when).strip(), reason, b["next"], warnings, (rng.low,), index)
                 int_ranges.append((rng, branch))
                 keys = []
             elif question.is_version:
                 vrange = parse_version_condition(when)
                 sample = format_version(vrange.low or _below(vrange.high))
-                branch = Branch(str(when).strip(), reason, b["next"], warnings, (sample,))
+                branch = Branch(str(when).strip(), reason, b["next"], warnings, (sample,), index)
                 version_ranges.append((vrange, branch))
                 keys = []
             else:
@@ -525,6 +524,18 @@ def _question_node(
         tuple(sorted(int_ranges, key=lambda x: x[0].low)),
         tuple(version_ranges),
     )
+
+
+def _linked(root: str, nodes: Mapping[str, Node]) -> dict[str, Node]:
+    """The nodes again, each question node holding its children (children first, so each
+    is final when its parent takes it); the order of `nodes` is kept."""
+    done: dict[str, Node] = {}
+    for node_id in reversed(topological(root, nodes)):
+        node = nodes[node_id]
+        if isinstance(node, QuestionNode):
+            node = replace(node, children=tuple(done[b.target] for b in node.branches))
+        done[node_id] = node
+    return {node_id: done[node_id] for node_id in nodes}
 
 
 def _below(version: tuple[int, int, int] | None) -> tuple[int, int, int]:

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from .errors import InvalidAnswers, InvalidPricing, did_you_mean
 from .model import Alternative, Branch, CostItem, Leaf, QuestionNode, Tree, Warning
+from .templates import Values
 
 
 def check_answers(tree: Tree, answers: Mapping[str, object]) -> dict[str, object]:
@@ -104,9 +105,10 @@ class Step(NamedTuple):
     defaulted: bool
 
 
-# NamedTuple's own __new__ is a Python function; the tuple constructor does the same work
-# in C, and a step is built for every question on every request's path.
-_new_step = tuple.__new__
+# A step as evaluation records it: a plain tuple in Step's field order. Building a Step
+# for every question on every request's path costs more than the tuple itself, so Results
+# keep these and make Steps only when `steps` is read.
+RawStep = tuple[QuestionNode, object, Branch, bool]
 
 
 class _Fill:
@@ -130,20 +132,23 @@ def evaluate_tree(
 ) -> Result:
     """Validate, walk as far as the answers go, and return the Result."""
     given = check_answers(tree, answers)
-    prices = check_pricing(tree, pricing)
+    prices = check_pricing(tree, pricing) if pricing else tree.prices
     values = {**tree.defaults, **given} if tree.defaults else given
     nodes = tree.nodes
-    steps: list[Step] = []
+    path: list[RawStep] = []
     node = nodes[tree.root]
     while isinstance(node, QuestionNode):
-        qid = node.question.id
+        qid = node.qid
         value = values.get(qid)
         if value is None:
             break
-        branch = node.select(value)
-        steps.append(_new_step(Step, (node, value, branch, qid not in given)))
+        # Boolean and enum answers take their branch from the lookup (what select would
+        # do, without the call); only ranges need select.
+        lookup = node.lookup
+        branch = lookup[value] if lookup else node.select(value)
+        path.append((node, value, branch, qid not in given))
         node = nodes[branch.target]
-    return Result(tree, tuple(steps), node, given, values, prices)
+    return Result(tree, path, node, given, values, prices)
 
 
 def _cost_value(
@@ -209,7 +214,8 @@ def costs_dict(
     }
 
 
-def _warning_dicts(groups: tuple[tuple[Warning, ...], ...], fill: _Fill) -> list[dict[str, Any]]:
+def _warning_dicts(groups: tuple[tuple[Warning, ...], ...], fill: Values) -> list[dict[str, Any]]:
+    """The warnings of every group in order, each code once (its first occurrence)."""
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for group in groups:
@@ -217,10 +223,18 @@ def _warning_dicts(groups: tuple[tuple[Warning, ...], ...], fill: _Fill) -> list
             if w.code in seen:
                 continue
             seen.add(w.code)
-            item: dict[str, Any] = {"code": w.code, "message": w.message.render(fill)}
-            if w.source:
-                item["source"] = w.source
-            out.append(item)
+            fixed = w.fixed
+            out.append(fixed.copy() if fixed is not None else w.to_dict(w.message.render(fill)))
+    return out
+
+
+def _leaf_warning_dicts(warnings: tuple[Warning, ...], fill: Values) -> list[dict[str, Any]]:
+    """A leaf's own warnings, already free of repeated codes (the common case: no notice
+    and no warning on the path), without the bookkeeping of `_warning_dicts`."""
+    out: list[dict[str, Any]] = []
+    for w in warnings:
+        fixed = w.fixed
+        out.append(fixed.copy() if fixed is not None else w.to_dict(w.message.render(fill)))
     return out
 
 
@@ -228,23 +242,28 @@ class Result:
     """The outcome of one evaluation; `to_dict()` is the public response body."""
 
     # A plain slotted class: built on every request, so construction must be cheap.
-    __slots__ = ("given", "node", "prices", "steps", "tree", "values")
+    __slots__ = ("given", "node", "path", "prices", "tree", "values")
 
     def __init__(
         self,
         tree: Tree,
-        steps: tuple[Step, ...],
+        path: list[RawStep],
         node: QuestionNode | Leaf,
         given: Mapping[str, object],
         values: Mapping[str, object],
         prices: Mapping[str, float],
     ) -> None:
         self.tree = tree
-        self.steps = steps
+        self.path = path  # never changed after evaluation
         self.node = node
         self.given = given
         self.values = values
         self.prices = prices
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The questions on the path, in order."""
+        return tuple(map(Step._make, self.path))
 
     @property
     def complete(self) -> bool:
@@ -273,109 +292,129 @@ class Result:
         current = leaf.recommendation.id
         out: list[dict[str, Any]] = []
         values = self.values
-        nodes = self.tree.nodes
-        for step in self.steps:
-            node = step.node
-            for branch in node.branches:
-                if branch is step.branch:
-                    continue
+        for node, _, taken, _ in self.path:
+            # Only the branches to another node than the one taken (prepared at load time).
+            for target, changes in node.alternates[taken.index]:
                 # Walk on with the same answers; a branch that would need more answers
                 # than were given is left out, so every entry can be posted back as is.
-                target = nodes[branch.target]
                 while isinstance(target, QuestionNode):
-                    value = values.get(target.question.id)
+                    value = values.get(target.qid)
                     if value is None:
                         break
-                    target = nodes[
-                        (target.lookup[value] if target.lookup else target.select(value)).target
-                    ]
+                    routes = target.routes
+                    target = (
+                        routes[value] if routes else target.children[target.select(value).index]
+                    )
                 if not isinstance(target, Leaf):
                     continue
                 outcome = target.recommendation
                 if outcome.id == current:
                     continue
                 rec = {"id": outcome.id, "title": outcome.title}
-                if node.lookup:
-                    for answer in branch.samples:
-                        out.append(
-                            {"question": node.question.id, "answer": answer, "recommendation": rec}
-                        )
-                else:
-                    # A range: a typical answer a caller can post back, and the range in words.
-                    out.append(
-                        {
-                            "question": node.question.id,
-                            "answer": branch.samples[0],
-                            "when": branch.label,
-                            "recommendation": rec,
-                        }
-                    )
+                for change in changes:
+                    entry = change.copy()
+                    entry["recommendation"] = rec
+                    out.append(entry)
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        tree = self.tree
-        fill = _Fill(self.values, self.prices)
         node = self.node
-        steps = self.steps
-        justification = [
-            {
-                "question": step[0].question.id,
-                "answer": step[1],
-                "reason": step[2].reason.text or step[2].reason.render(fill),
-                "defaulted": step[3],
-            }
-            for step in steps
-        ]
-        body: dict[str, Any] = {
-            "tree": {
-                "id": tree.id,
-                "version": tree.version,
-                "title": tree.title,
-                "status": tree.status,
-                "digest": tree.digest,
-            },
-        }
-        path_warnings = [step[2].warnings for step in steps if step[2].warnings]
+        values = self.values
+        prices = self.prices
+        # Answers and prices never share a name (the compiler refuses it), so without
+        # prices the answers alone fill the templates and no lookup object is needed.
+        fill: Values = _Fill(values, prices) if prices else values
+        justification, path_warnings = self._justification(fill)
         if isinstance(node, Leaf):
-            rec = node.recommendation
-            if node.dynamic:
-                summary = node.summary.text or node.summary.render(fill)
-                reasons = [r.text or r.render(fill) for r in node.reasons]
-                next_steps = [t.text or t.render(fill) for t in node.next_steps]
-            else:
-                summary = node.summary.source
-                reasons = [r.source for r in node.reasons]
-                next_steps = [t.source for t in node.next_steps]
-            body["status"] = "complete"
-            body["recommendation"] = {
+            return self._complete_dict(node, justification, path_warnings, fill)
+        return {
+            "tree": self.tree.header.copy(),
+            "status": "needs_input",
+            "recommendation": None,
+            "justification": justification,
+            "alternatives": [],
+            "costs": None,
+            "warnings": self._warnings(path_warnings, (), fill),
+            "next_question": node.question.to_dict(),
+            "missing": self.missing,
+            "what_if": [],
+        }
+
+    def _justification(
+        self, fill: Values
+    ) -> tuple[list[dict[str, Any]], list[tuple[Warning, ...]]]:
+        """Each step's answer and reason; and, from the same pass, the warnings on the path."""
+        justification = []
+        path_warnings = []
+        for node, answer, branch, defaulted in self.path:
+            justification.append(
+                {
+                    "question": node.qid,
+                    "answer": answer,
+                    "reason": branch.reason.text or branch.reason.render(fill),
+                    "defaulted": defaulted,
+                }
+            )
+            if branch.warnings:
+                path_warnings.append(branch.warnings)
+        return justification, path_warnings
+
+    def _complete_dict(
+        self,
+        leaf: Leaf,
+        justification: list[dict[str, Any]],
+        path_warnings: list[tuple[Warning, ...]],
+        fill: Values,
+    ) -> dict[str, Any]:
+        rec = leaf.recommendation
+        # Texts are filled in only where the leaf has placeholders; fixed ones are copied.
+        fixed_reasons = leaf.reason_texts
+        fixed_steps = leaf.next_step_texts
+        costs = leaf.costs
+        return {
+            "tree": self.tree.header.copy(),
+            "status": "complete",
+            "recommendation": {
                 "id": rec.id,
                 "title": rec.title,
-                "summary": summary,
-                "reasons": reasons,
-                "next_steps": next_steps,
-                "commands": [{"command": c.command, "meaning": c.meaning} for c in node.commands],
-                "sources": [{"title": s.title, "url": s.url} for s in rec.sources],
-            }
-            body["justification"] = justification
-            body["alternatives"] = [self._alternative(a, fill) for a in node.alternatives]
-            body["costs"] = costs_dict(node.costs, self.values, self.prices, self.given)
-            body["warnings"] = _warning_dicts((tree.notices, *path_warnings, node.warnings), fill)
-            body["next_question"] = None
-            body["missing"] = []
-            body["what_if"] = self.what_if()
-        else:
-            body["status"] = "needs_input"
-            body["recommendation"] = None
-            body["justification"] = justification
-            body["alternatives"] = []
-            body["costs"] = None
-            body["warnings"] = _warning_dicts((tree.notices, *path_warnings), fill)
-            body["next_question"] = node.question.to_dict()
-            body["missing"] = self.missing
-            body["what_if"] = []
-        return body
+                "summary": leaf.summary.text or leaf.summary.render(fill),
+                "reasons": list(fixed_reasons)
+                if fixed_reasons is not None
+                else [r.text or r.render(fill) for r in leaf.reasons],
+                "next_steps": list(fixed_steps)
+                if fixed_steps is not None
+                else [t.text or t.render(fill) for t in leaf.next_steps],
+                # Fixed fragments are copied: a caller may change the dict it gets.
+                "commands": [*map(dict.copy, leaf.command_dicts)],
+                "sources": [*map(dict.copy, rec.source_dicts)],
+            },
+            "justification": justification,
+            "alternatives": [
+                a.fixed.copy() if a.fixed is not None else self._alternative(a, fill)
+                for a in leaf.alternatives
+            ],
+            "costs": None
+            if costs is None
+            else costs_dict(costs, self.values, self.prices, self.given),
+            "warnings": self._warnings(path_warnings, leaf.unique_warnings, fill),
+            "next_question": None,
+            "missing": [],
+            "what_if": self.what_if(),
+        }
 
-    def _alternative(self, alt: Alternative, fill: _Fill) -> dict[str, Any]:
+    def _warnings(
+        self,
+        path_warnings: list[tuple[Warning, ...]],
+        leaf_warnings: tuple[Warning, ...],
+        fill: Values,
+    ) -> list[dict[str, Any]]:
+        """The tree's notices, then the warnings of the branches taken, then the leaf's."""
+        notices = self.tree.notices
+        if not path_warnings and not notices:
+            return _leaf_warning_dicts(leaf_warnings, fill)
+        return _warning_dicts((notices, *path_warnings, leaf_warnings), fill)
+
+    def _alternative(self, alt: Alternative, fill: Values) -> dict[str, Any]:
         rec = alt.recommendation
         item: dict[str, Any] = {
             "id": rec.id,

@@ -37,7 +37,7 @@ def walk_problems(root: str, nodes: Mapping[str, Node]) -> Iterator[tuple[str, s
             yield f"nodes.{node_id}", f"unreachable: no path from the root {root!r} leads here"
 
 
-def _topological(root: str, nodes: Mapping[str, Node]) -> list[str]:
+def topological(root: str, nodes: Mapping[str, Node]) -> list[str]:
     """Nodes reachable from the root, each before all of its descendants."""
     order: list[str] = []
     seen = {root}
@@ -58,7 +58,7 @@ def _topological(root: str, nodes: Mapping[str, Node]) -> list[str]:
 def must_answer_sets(root: str, nodes: Mapping[str, Node]) -> dict[str, frozenset[str]]:
     """For each node, the questions answered on every path from the root to it."""
     answered: dict[str, frozenset[str]] = {root: frozenset()}
-    for node_id in _topological(root, nodes):
+    for node_id in topological(root, nodes):
         node = nodes[node_id]
         if not isinstance(node, QuestionNode):
             continue
@@ -71,7 +71,7 @@ def must_answer_sets(root: str, nodes: Mapping[str, Node]) -> dict[str, frozense
 def reachable_questions(root: str, nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
     """For each node, the question ids that may still be asked at or below it."""
     out: dict[str, tuple[str, ...]] = {}
-    for node_id in reversed(_topological(root, nodes)):
+    for node_id in reversed(topological(root, nodes)):
         node = nodes[node_id]
         if isinstance(node, Leaf):
             out[node_id] = ()

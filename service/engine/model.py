@@ -22,6 +22,9 @@ class Source:
     title: str
     url: str
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "url": self.url}
+
 
 @dataclass(frozen=True, slots=True)
 class Price:
@@ -136,12 +139,29 @@ class Warning:
     code: str
     message: Template
     source: str | None
+    # The response entry when the message names nothing; results copy it (never hand it
+    # out) instead of rebuilding it on every evaluation.
+    fixed: dict[str, Any] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fixed = None if self.message.names else self.to_dict(self.message.source)
+        object.__setattr__(self, "fixed", fixed)
+
+    def to_dict(self, message: str) -> dict[str, Any]:
+        """The response entry, with the message as rendered for this evaluation."""
+        item: dict[str, Any] = {"code": self.code, "message": message}
+        if self.source:
+            item["source"] = self.source
+        return item
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
     command: str
     meaning: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"command": self.command, "meaning": self.meaning}
 
 
 Factor = tuple[Literal["number", "answer", "price"], Any]
@@ -167,12 +187,26 @@ class Recommendation:
     next_steps: tuple[Template, ...]
     commands: tuple[Command, ...]
     costs: tuple[CostItem, ...] | None
+    # Response fragments fixed at load time; results copy them.
+    source_dicts: tuple[dict[str, Any], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "source_dicts", tuple(s.to_dict() for s in self.sources))
 
 
 @dataclass(frozen=True, slots=True)
 class Alternative:
     recommendation: Recommendation
     why_not: Template
+    # The response entry when it depends on no answer or price (fixed text, no costs).
+    fixed: dict[str, Any] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rec = self.recommendation
+        fixed = None
+        if not self.why_not.names and rec.costs is None:
+            fixed = {"id": rec.id, "title": rec.title, "why_not": self.why_not.source}
+        object.__setattr__(self, "fixed", fixed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +216,14 @@ class Branch:
     target: str
     warnings: tuple[Warning, ...]
     samples: tuple[object, ...]
+    # Position among its node's branches, so evaluation finds the sibling data its
+    # QuestionNode prepared for it without searching.
+    index: int = 0
+
+
+# Another branch of a question, readied for `what_if`: the node it leads to and, for each
+# answer that takes it, the entry without its recommendation.
+WhatIfOption = tuple["Node", tuple[dict[str, object], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +234,45 @@ class QuestionNode:
     lookup: Mapping[object, Branch]
     int_ranges: tuple[tuple[IntRange, Branch], ...] = ()
     version_ranges: tuple[tuple[VersionRange, Branch], ...] = ()
+    # The node each branch leads to (by branch index), linked by the compiler once every
+    # node exists, so the walks of `what_if` go from node to node without lookups by id.
+    children: tuple[Node, ...] = field(default=(), repr=False, compare=False)
+    # Derived below from the children. `routes`: the next node for each answer of a
+    # boolean or enum question. `alternates`: for each branch (by index), the other
+    # branches that lead to another node; a branch to the node the taken one leads to
+    # cannot change the outcome, so `what_if` never walks it.
+    routes: Mapping[object, Node] = field(init=False, repr=False, compare=False)
+    alternates: tuple[tuple[WhatIfOption, ...], ...] = field(init=False, repr=False, compare=False)
+    # The question's id, one attribute away for the walks that read it on every step.
+    qid: str = field(init=False, repr=False, compare=False)
+    # version_ranges as (low, high, branch) with an open low end as 0.0.0: plain tuple
+    # comparisons instead of a method call per range.
+    version_bounds: tuple[tuple[Version, Version | None, Branch], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        qid = self.question.id
+        object.__setattr__(self, "qid", qid)
+        bounds = tuple((r.low or (0, 0, 0), r.high, b) for r, b in self.version_ranges)
+        object.__setattr__(self, "version_bounds", bounds)
+        children = self.children
+        routes = {value: children[b.index] for value, b in self.lookup.items()} if children else {}
+        object.__setattr__(self, "routes", routes)
+        options: list[tuple[str, WhatIfOption]] = []
+        for branch in self.branches if children else ():
+            if self.lookup:
+                changes = tuple({"question": qid, "answer": a} for a in branch.samples)
+            else:
+                # A range: a typical answer a caller can post back, and the range in words.
+                sample = branch.samples[0]
+                changes = ({"question": qid, "answer": sample, "when": branch.label},)
+            options.append((branch.target, (children[branch.index], changes)))
+        alternates = tuple(
+            tuple(option for target, option in options if target != taken.target)
+            for taken in self.branches
+        )
+        object.__setattr__(self, "alternates", alternates)
 
     def select(self, value: object) -> Branch:
         """The branch an already-validated answer takes (coverage was proven at load)."""
@@ -200,10 +281,10 @@ class QuestionNode:
             for rng, branch in self.int_ranges:
                 if rng.contains(number):
                     return branch
-        elif self.version_ranges:
+        elif self.version_bounds:
             version: Version = parse_version(str(value)) or (0, 0, 0)
-            for vrange, branch in self.version_ranges:
-                if vrange.contains(version):
+            for low, high, branch in self.version_bounds:
+                if low <= version and (high is None or version < high):
                     return branch
         else:
             return self.lookup[value]
@@ -221,9 +302,32 @@ class Leaf:
     next_steps: tuple[Template, ...]
     commands: tuple[Command, ...]
     costs: tuple[CostItem, ...] | None
-    # True when any text of the leaf names an answer or a price; otherwise every text is
-    # fixed and evaluation copies it instead of filling it in.
-    dynamic: bool = False
+    # Derived below, so evaluation copies what is fixed instead of rebuilding it.
+    command_dicts: tuple[dict[str, Any], ...] = field(init=False, repr=False, compare=False)
+    # The leaf's warnings with repeated codes dropped (the first one stays).
+    unique_warnings: tuple[Warning, ...] = field(init=False, repr=False, compare=False)
+    # The texts as written when none of them names anything (they are then the response's
+    # texts as they are); None when some need filling in.
+    reason_texts: tuple[str, ...] | None = field(init=False, repr=False, compare=False)
+    next_step_texts: tuple[str, ...] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason_texts", _fixed_texts(self.reasons))
+        object.__setattr__(self, "next_step_texts", _fixed_texts(self.next_steps))
+        object.__setattr__(self, "command_dicts", tuple(c.to_dict() for c in self.commands))
+        seen: set[str] = set()
+        unique = []
+        for w in self.warnings:
+            if w.code not in seen:
+                seen.add(w.code)
+                unique.append(w)
+        object.__setattr__(self, "unique_warnings", tuple(unique))
+
+
+def _fixed_texts(templates: tuple[Template, ...]) -> tuple[str, ...] | None:
+    if any(t.names for t in templates):
+        return None
+    return tuple(t.source for t in templates)
 
 
 Node = QuestionNode | Leaf
@@ -265,6 +369,18 @@ class Tree:
     reachable_questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     defaults: Mapping[str, object] = field(default_factory=dict)
     prices: Mapping[str, float] = field(default_factory=dict)
+    # The response's `tree` block, derived below; results copy it.
+    header: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        header = {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "status": self.status,
+            "digest": self.digest,
+        }
+        object.__setattr__(self, "header", header)
 
     @property
     def semver(self) -> tuple[int, int, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -35,6 +35,12 @@ class Template:
     names: tuple[str, ...]
     # The text itself when it names nothing, so callers can skip rendering; else "".
     text: str = ""
+    # Each name with the literal after it, paired once here rather than on every render.
+    pairs: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        pairs = tuple(zip(self.names, self.literals[1:], strict=True))
+        object.__setattr__(self, "pairs", pairs)
 
     @classmethod
     def compile(cls, text: str) -> Template:
@@ -45,9 +51,11 @@ class Template:
     def render(self, values: Values) -> str:
         if not self.names:
             return self.source
-        out = [self.literals[0]]
-        for name, literal in zip(self.names, self.literals[1:], strict=True):
+        out = self.literals[0]
+        for name, literal in self.pairs:
             value = values.get(name)
-            out.append("(not answered)" if value is None else format_value(value))
-            out.append(literal)
-        return "".join(out)
+            # Most answers are strings, which read as themselves: skip format_value.
+            if value.__class__ is not str:
+                value = "(not answered)" if value is None else format_value(value)
+            out += f"{value}{literal}"
+        return out
