@@ -75,9 +75,10 @@ def _per_call_us(app: WsgiApp, environ: dict[str, Any], body: bytes, calls: int)
     return (time.perf_counter_ns() - start) / calls / 1000
 
 
-def apps() -> tuple[WsgiApp, WsgiApp, WsgiApp]:
-    """The apps as gunicorn would hold them: metrics dir set first, logs as JSON lines; and
-    netadvisor once more with its access and decision logs off, to price them."""
+def apps() -> tuple[WsgiApp, WsgiApp, WsgiApp, WsgiApp]:
+    """The apps as gunicorn would hold them: metrics dir set first, logs as JSON lines;
+    netadvisor once more with its access and decision logs off, to price them; and once
+    with every evaluate request through Flask (the fast path off), to price Flask."""
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="bench-prom-"))
     for key in [k for k in os.environ if k.startswith("NETADVISOR_")]:
         del os.environ[key]
@@ -89,7 +90,8 @@ def apps() -> tuple[WsgiApp, WsgiApp, WsgiApp]:
     from service.wsgi import app as netadvisor
 
     quiet = create_app({"ACCESS_LOG": False, "DECISION_LOG": False})
-    return netadvisor, quiet, echo
+    through_flask = create_app({"FAST_EVALUATE": False})
+    return netadvisor, quiet, through_flask, echo
 
 
 def run(args: Any) -> dict[str, Any]:
@@ -99,7 +101,7 @@ def run(args: Any) -> dict[str, Any]:
 
 
 def _run(args: Any) -> dict[str, Any]:
-    netadvisor, quiet, echo = apps()
+    netadvisor, quiet, through_flask, echo = apps()
     body = json.dumps({"answers": ANSWERS}).encode()
     jtype = {"Content-Type": "application/json"}
     cases: dict[str, tuple[WsgiApp, dict[str, Any], bytes]] = {
@@ -111,6 +113,11 @@ def _run(args: Any) -> dict[str, Any]:
         ),
         "netadvisor, access and decision logs off, POST evaluate": (
             quiet,
+            _environ("POST", "/v1/trees/cni/evaluate", body, jtype),
+            body,
+        ),
+        "netadvisor, fast path off (through Flask), POST evaluate": (
+            through_flask,
             _environ("POST", "/v1/trees/cni/evaluate", body, jtype),
             body,
         ),
@@ -136,6 +143,8 @@ def _run(args: Any) -> dict[str, Any]:
         "us_per_request": stats,
         "evaluate_minus_echo_us": stats["netadvisor POST /v1/trees/cni/evaluate"]["median"]
         - stats["echo POST /echo"]["median"],
+        "flask_us": stats["netadvisor, fast path off (through Flask), POST evaluate"]["median"]
+        - stats["netadvisor POST /v1/trees/cni/evaluate"]["median"],
         "logs_us": stats["netadvisor POST /v1/trees/cni/evaluate"]["median"]
         - stats["netadvisor, access and decision logs off, POST evaluate"]["median"],
     }
@@ -164,9 +173,12 @@ def markdown(data: dict[str, Any]) -> str:
         "",
         common.table(("request", "median us", "min", "max"), rows),
         "",
-        f"- evaluate costs {data['evaluate_minus_echo_us']:.0f} us more per request than the "
+        f"- evaluate costs {abs(data['evaluate_minus_echo_us']):.0f} us "
+        f"{'more' if data['evaluate_minus_echo_us'] >= 0 else 'less'} per request than the "
         f"echo in the app itself; its two JSON log lines (access, decision) cost "
-        f"{data['logs_us']:.0f} us of that",
+        f"{data['logs_us']:.0f} us",
+        f"- through Flask (the fast path off) the same request costs {data['flask_us']:.0f} us "
+        "more: Flask's request context, routing and response objects",
     ]
     if data["smoke"]:
         lines.append("- smoke run: too short for the figures to mean anything")

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,8 @@ def test_request_id_is_generated_echoed_and_logged(lines: Lines) -> None:
     assert access["duration_ms"] >= 0
     assert access["level"] == "info"
     assert access["timestamp"].endswith("+00:00")
+    logged = datetime.fromisoformat(access["timestamp"])
+    assert abs((datetime.now(UTC) - logged).total_seconds()) < 5
     # The app's own log line carries the same request id.
     app_line = lines.by_logger("serving-test")[0]
     assert app_line["message"] == "looked up cni"

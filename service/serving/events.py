@@ -33,19 +33,21 @@ class _Clock:
     """ISO 8601 UTC timestamps to the millisecond; the date and time part is formatted
     once per second, not once per line."""
 
-    __slots__ = ("prefix", "second")
+    __slots__ = ("_second",)
 
     def __init__(self) -> None:
-        self.second = -1
-        self.prefix = ""
+        # (whole second, its text), replaced as one object so a reader never pairs one
+        # second with another's text.
+        self._second: tuple[int, str] = (-1, "")
 
     def now(self) -> str:
         now = time.time()
-        second = int(now)
-        if second != self.second:
-            self.prefix = datetime.fromtimestamp(second, tz=UTC).isoformat()[:19]
-            self.second = second
-        return f"{self.prefix}.{int((now - second) * 1000):03d}+00:00"
+        second, prefix = self._second
+        if int(now) != second:
+            second = int(now)
+            prefix = datetime.fromtimestamp(second, tz=UTC).isoformat()[:19]
+            self._second = (second, prefix)
+        return f"{prefix}.{int((now - second) * 1000):03d}+00:00"
 
 
 _clock = _Clock()
