@@ -13,7 +13,8 @@ import orjson
 
 # Every request writes an access line and every evaluation a decision line. Through the
 # logging module each costs a LogRecord, a filter, the formatter's field walk and a
-# handler lock, about 14 us in a request; the same JSON object written here costs 2-3 us.
+# handler lock, about 14 us in a request; the same JSON object written here costs 2-3 us
+# (structlog with an orjson renderer, measured the same way, costs about twice that).
 # The lines have the shape of the JSON log lines (service.serving.logs), so one parser
 # reads both, and they go to the same stdout the log handler writes to.
 
