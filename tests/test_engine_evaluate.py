@@ -9,6 +9,7 @@ import pytest
 
 from service.engine import Catalog, InvalidAnswers, InvalidPricing
 from service.engine.model import QuestionNode
+from service.engine.templates import Template
 
 TREES = Path(__file__).parent / "trees"
 
@@ -211,6 +212,33 @@ def test_question_nodes_lead_to_the_tree_s_own_nodes() -> None:
         for tree in bundled.versions(tree_id):
             for node in tree.nodes.values():
                 if isinstance(node, QuestionNode):
-                    assert len(node.children) == len(node.branches)
-                    for branch, child in zip(node.branches, node.children, strict=True):
-                        assert child is tree.nodes[branch.target]
+                    for branch in node.branches:
+                        assert branch.child is tree.nodes[branch.target]
+                    for value, branch in node.lookup.items():
+                        assert branch is node.branches[branch.index], value
+                    for _, branch in (*node.int_ranges, *node.version_ranges):
+                        assert branch is node.branches[branch.index]
+
+
+def test_objects_kept_per_node_carry_no_instance_dict() -> None:
+    # A tree holds one of these per node, branch or text: a __dict__ each would grow the
+    # memory a loaded tree retains by a third.
+    tree = Catalog.load(None).get("cni")
+    root = tree.nodes[tree.root]
+    assert isinstance(root, QuestionNode)
+    leaf = next(n for n in tree.nodes.values() if not isinstance(n, QuestionNode))
+    for obj in (root, root.branches[0], root.branches[0].reason, leaf, leaf.summary):
+        assert not hasattr(obj, "__dict__"), type(obj).__name__
+
+
+def test_templates_keep_the_text_around_their_names() -> None:
+    named = Template.compile("{a} and {b}.")
+    assert (named.head, named.pairs, named.names, named.text) == (
+        "",
+        (("a", " and "), ("b", ".")),
+        ("a", "b"),
+        "",
+    )
+    assert named.render({"a": 1, "b": True}) == "1 and yes."
+    plain = Template.compile("No names.")
+    assert (plain.head, plain.pairs, plain.names, plain.text) == ("No names.", (), (), "No names.")

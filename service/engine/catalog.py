@@ -168,7 +168,7 @@ def _with_notice(tree: Tree, current: Tree | None) -> Tree:
     )
     text = f"{tree.id} {tree.version} is deprecated: {tree.deprecation_message}{now}"
     # Literal text: deprecation messages are not templates.
-    notice = Warning(DEPRECATED_CODE, Template(text, (text,), (), text), tree.deprecation_source)
+    notice = Warning(DEPRECATED_CODE, Template(text, text), tree.deprecation_source)
     return replace(tree, notices=(notice,))
 
 

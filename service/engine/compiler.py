@@ -527,15 +527,26 @@ def _question_node(
 
 
 def _linked(root: str, nodes: Mapping[str, Node]) -> dict[str, Node]:
-    """The nodes again, each question node holding its children (children first, so each
+    """The nodes again, each branch holding the node it leads to (children first, so each
     is final when its parent takes it); the order of `nodes` is kept."""
     done: dict[str, Node] = {}
     for node_id in reversed(topological(root, nodes)):
         node = nodes[node_id]
-        if isinstance(node, QuestionNode):
-            node = replace(node, children=tuple(done[b.target] for b in node.branches))
-        done[node_id] = node
+        done[node_id] = _with_children(node, done) if isinstance(node, QuestionNode) else node
     return {node_id: done[node_id] for node_id in nodes}
+
+
+def _with_children(node: QuestionNode, done: Mapping[str, Node]) -> QuestionNode:
+    """The node with its branches linked to their (final) child nodes, and its lookup and
+    ranges pointing at those branches."""
+    branches = tuple(replace(b, child=done[b.target]) for b in node.branches)
+    return replace(
+        node,
+        branches=branches,
+        lookup={value: branches[b.index] for value, b in node.lookup.items()},
+        int_ranges=tuple((r, branches[b.index]) for r, b in node.int_ranges),
+        version_ranges=tuple((r, branches[b.index]) for r, b in node.version_ranges),
+    )
 
 
 def _below(version: tuple[int, int, int] | None) -> tuple[int, int, int]:

@@ -216,14 +216,11 @@ class Branch:
     target: str
     warnings: tuple[Warning, ...]
     samples: tuple[object, ...]
-    # Position among its node's branches, so evaluation finds the sibling data its
-    # QuestionNode prepared for it without searching.
+    # Position among its node's branches.
     index: int = 0
-
-
-# Another branch of a question, readied for `what_if`: the node it leads to and, for each
-# answer that takes it, the entry without its recommendation.
-WhatIfOption = tuple["Node", tuple[dict[str, object], ...]]
+    # The node the branch leads to, linked by the compiler once every node exists (None
+    # until then), so the walks of `what_if` go from node to node without lookups by id.
+    child: Node | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,15 +231,6 @@ class QuestionNode:
     lookup: Mapping[object, Branch]
     int_ranges: tuple[tuple[IntRange, Branch], ...] = ()
     version_ranges: tuple[tuple[VersionRange, Branch], ...] = ()
-    # The node each branch leads to (by branch index), linked by the compiler once every
-    # node exists, so the walks of `what_if` go from node to node without lookups by id.
-    children: tuple[Node, ...] = field(default=(), repr=False, compare=False)
-    # Derived below from the children. `routes`: the next node for each answer of a
-    # boolean or enum question. `alternates`: for each branch (by index), the other
-    # branches that lead to another node; a branch to the node the taken one leads to
-    # cannot change the outcome, so `what_if` never walks it.
-    routes: Mapping[object, Node] = field(init=False, repr=False, compare=False)
-    alternates: tuple[tuple[WhatIfOption, ...], ...] = field(init=False, repr=False, compare=False)
     # The question's id, one attribute away for the walks that read it on every step.
     qid: str = field(init=False, repr=False, compare=False)
     # version_ranges as (low, high, branch) with an open low end as 0.0.0: plain tuple
@@ -252,27 +240,9 @@ class QuestionNode:
     )
 
     def __post_init__(self) -> None:
-        qid = self.question.id
-        object.__setattr__(self, "qid", qid)
+        object.__setattr__(self, "qid", self.question.id)
         bounds = tuple((r.low or (0, 0, 0), r.high, b) for r, b in self.version_ranges)
         object.__setattr__(self, "version_bounds", bounds)
-        children = self.children
-        routes = {value: children[b.index] for value, b in self.lookup.items()} if children else {}
-        object.__setattr__(self, "routes", routes)
-        options: list[tuple[str, WhatIfOption]] = []
-        for branch in self.branches if children else ():
-            if self.lookup:
-                changes = tuple({"question": qid, "answer": a} for a in branch.samples)
-            else:
-                # A range: a typical answer a caller can post back, and the range in words.
-                sample = branch.samples[0]
-                changes = ({"question": qid, "answer": sample, "when": branch.label},)
-            options.append((branch.target, (children[branch.index], changes)))
-        alternates = tuple(
-            tuple(option for target, option in options if target != taken.target)
-            for taken in self.branches
-        )
-        object.__setattr__(self, "alternates", alternates)
 
     def select(self, value: object) -> Branch:
         """The branch an already-validated answer takes (coverage was proven at load)."""

@@ -26,32 +26,38 @@ def format_value(value: object) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Template:
-    """A compiled text: literal pieces alternating with names to fill in."""
+    """A compiled text: the literal before the first name, then each name to fill in with
+    the literal after it (paired once here rather than on every render).
+
+    Slotted and without a tuple of literals: a tree holds a template for every reason,
+    summary, warning and step, most of them naming nothing, so each one is kept small.
+    """
 
     source: str
-    literals: tuple[str, ...]
-    names: tuple[str, ...]
+    head: str
+    pairs: tuple[tuple[str, str], ...] = ()
     # The text itself when it names nothing, so callers can skip rendering; else "".
-    text: str = ""
-    # Each name with the literal after it, paired once here rather than on every render.
-    pairs: tuple[tuple[str, str], ...] = field(init=False, repr=False, compare=False)
+    text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        pairs = tuple(zip(self.names, self.literals[1:], strict=True))
-        object.__setattr__(self, "pairs", pairs)
+        object.__setattr__(self, "text", "" if self.pairs else self.source)
 
     @classmethod
     def compile(cls, text: str) -> Template:
         parts = _PLACEHOLDER.split(text)
-        names = tuple(parts[1::2])
-        return cls(text, tuple(parts[0::2]), names, "" if names else text)
+        return cls(text, parts[0], tuple(zip(parts[1::2], parts[2::2], strict=True)))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names to fill in, in order."""
+        return tuple(name for name, _ in self.pairs)
 
     def render(self, values: Values) -> str:
-        if not self.names:
+        if not self.pairs:
             return self.source
-        out = self.literals[0]
+        out = self.head
         for name, literal in self.pairs:
             value = values.get(name)
             # Most answers are strings, which read as themselves: skip format_value.
