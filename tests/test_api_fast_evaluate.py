@@ -178,6 +178,24 @@ def test_slow_body_is_flasks_408_and_short_body_its_400() -> None:
         assert "ended before its declared length" in response.get_json()["detail"]
 
 
+@pytest.mark.parametrize("length", ["\u00b2", "-1", "1e2", " 14", "99999999999999999999"])
+def test_a_length_that_is_not_plain_digits_within_the_limit_goes_to_flask(length: str) -> None:
+    fast, slow = apps()
+    served = Served(fast)
+    environ = {"CONTENT_LENGTH": length}
+    a, b = (
+        app.test_client().post(
+            "/v1/trees/cni/evaluate",
+            data=b'{"answers": {}}',
+            content_type="application/json",
+            environ_overrides=environ,
+        )
+        for app in (fast, slow)
+    )
+    assert comparable(a) == comparable(b)
+    assert served.passed_on == 1
+
+
 def test_with_tokens_only_a_valid_token_is_served_fast() -> None:
     fast, slow = apps(API_TOKENS=TOKEN)
     served = Served(fast)

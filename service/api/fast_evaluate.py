@@ -51,7 +51,7 @@ class _Replay:
         self._data = io.BytesIO(data)
         self._error = error
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         chunk = self._data.read(size)
         if not chunk and self._error is not None and size != 0:
             raise self._error
@@ -115,7 +115,10 @@ class FastEvaluate:
         if environ.get("CONTENT_TYPE") != "application/json":
             return None
         length = environ.get("CONTENT_LENGTH")
-        if not length or not length.isdigit() or not 0 < int(length) <= self.max_body:
+        # isdigit() alone would pass digits such as "²" that int() refuses.
+        if not (length and length.isascii() and length.isdigit()):
+            return None
+        if not 0 < int(length) <= self.max_body:
             return None
         if self.tokens is not None and not presents_valid_token(
             self.tokens, environ.get("HTTP_AUTHORIZATION")
