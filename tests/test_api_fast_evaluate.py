@@ -214,21 +214,45 @@ def test_with_tokens_only_a_valid_token_is_served_fast() -> None:
     assert served.passed_on == 3
 
 
-def test_cors_or_the_switch_turns_the_fast_path_off() -> None:
-    for config in ({"CORS_ORIGINS": "https://portal.example.com"}, {"FAST_EVALUATE": "false"}):
-        app = create_app({"TESTING": True, **QUIET, **config})
-        context = app.wsgi_app
-        assert isinstance(context, RequestContext)
-        assert not isinstance(context.app, FastEvaluate)
+def test_the_switch_turns_the_fast_path_off() -> None:
+    app = create_app({"TESTING": True, **QUIET, "FAST_EVALUATE": "false"})
+    context = app.wsgi_app
+    assert isinstance(context, RequestContext)
+    assert not isinstance(context.app, FastEvaluate)
 
 
-def test_an_unknown_before_request_hook_stops_start_up() -> None:
+def test_with_cors_a_browsers_request_goes_to_flask_for_its_headers() -> None:
+    origin = "https://portal.example.com"
+    fast, slow = apps(CORS_ORIGINS=origin)
+    served = Served(fast)
+    body = {"answers": {"network_policy": False}}
+    # A server-side caller sends no Origin: no CORS headers either way, served fast.
+    response, _ = both(fast, slow, "/v1/trees/cni/evaluate", json=body)
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert response.headers["Vary"] == "Origin"
+    assert served.passed_on == 0
+    # A browser sends its Origin: flask-cors answers it.
+    for sent in (origin, "https://evil.example.com"):
+        response, _ = both(
+            fast, slow, "/v1/trees/cni/evaluate", json=body, headers={"Origin": sent}
+        )
+        assert response.status_code == 200
+    assert response.headers.get("Access-Control-Allow-Origin") is None
+    assert served.passed_on == 2
+    allowed = fast.test_client().post(
+        "/v1/trees/cni/evaluate", json=body, headers={"Origin": origin}
+    )
+    assert allowed.headers["Access-Control-Allow-Origin"] == origin
+
+
+@pytest.mark.parametrize("kind", ["before_request", "after_request"])
+def test_an_unknown_request_hook_stops_start_up(kind: str) -> None:
     app = create_app({"TESTING": True, **QUIET, "FAST_EVALUATE": False})
 
-    @app.before_request
-    def audit() -> None:
-        return None
+    def audit(*args: Any) -> Any:
+        return args[0] if args else None
 
+    getattr(app, kind)(audit)
     with pytest.raises(RuntimeError, match=r"\['audit'\] would be skipped"):
         FastEvaluate(app, app.wsgi_app)
 

@@ -357,6 +357,13 @@ def test_cors_allows_only_listed_origins() -> None:
     # Probes are not CORS resources.
     probe = client.get("/livez", headers={"Origin": "https://portal.example.com"})
     assert "Access-Control-Allow-Origin" not in probe.headers
+    assert "Vary" not in probe.headers
+    # A caller without Origin (a server) gets no CORS headers, and a shared cache is told
+    # the answer depends on Origin, so it never serves it to a browser.
+    server = client.get("/v1/trees/cni", headers={"Authorization": f"Bearer {TOKEN_A}"})
+    assert "Access-Control-Allow-Origin" not in server.headers
+    assert "Origin" in server.headers["Vary"]
+    assert "Origin" in allowed.headers["Vary"]
 
 
 @pytest.mark.parametrize(

@@ -63,5 +63,22 @@ def init_cors(app: flask.Flask, origins: list[str]) -> None:
         # Tokens travel in a header, never in cookies.
         "supports_credentials": False,
         "max_age": 600,
+        # CORS headers answer a browser's Origin; a request without one (a server-side
+        # caller) gets none, rather than the list of every allowed origin.
+        "always_send": False,
     }
     CORS(app, resources={r"^/v1(/.*)?$": options, r"^/openapi\.yaml$": options})
+    app.after_request(_vary_on_origin)
+
+
+def _is_cors_resource(path: str) -> bool:
+    return path == "/v1" or path.startswith("/v1/") or path == "/openapi.yaml"
+
+
+def _vary_on_origin(response: flask.Response) -> flask.Response:
+    # The CORS headers depend on the request's Origin, and tree definitions and the spec
+    # are cacheable: a shared cache must not hand one origin's answer (or a server-side
+    # caller's, which has none) to another.
+    if _is_cors_resource(flask.request.path):
+        response.vary.add("Origin")
+    return response
