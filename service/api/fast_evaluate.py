@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import flask
 import orjson
 
-from service.engine import Catalog
+from service.engine import Catalog, Tree
 from service.serving import decision_log
 from service.serving.auth import TOKENS_EXTENSION, TokenStore, presents_valid_token
 from service.serving.context import RULE_KEY
@@ -101,10 +101,10 @@ class FastEvaluate:
         self.rule = next(r for r in app.url_map.iter_rules() if r.endpoint == _ENDPOINT)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        tree_id = self._plain_tree_id(environ)
-        if tree_id is None:
+        plain = self._plain_request(environ)
+        if plain is None:
             return self.flask_app(environ, start_response)
-        length = int(environ["CONTENT_LENGTH"])
+        tree, length = plain
         stream = environ["wsgi.input"]
         try:
             data = stream.read(length)
@@ -113,7 +113,7 @@ class FastEvaluate:
             # the same error into its 408 or 400.
             environ["wsgi.input"] = _Replay(b"", exc)
             return self.flask_app(environ, start_response)
-        answered = None if len(data) != length else self._answer(environ, tree_id, data)
+        answered = None if len(data) != length else self._answer(environ, tree, data)
         if answered is None:
             environ["wsgi.input"] = _Replay(data, None)
             return self.flask_app(environ, start_response)
@@ -122,23 +122,24 @@ class FastEvaluate:
         start_response("200 OK", headers)
         return [body]
 
-    def _plain_tree_id(self, environ: WSGIEnvironment) -> str | None:
-        """The tree id of a request this path serves, else None."""
+    def _plain_request(self, environ: WSGIEnvironment) -> tuple[Tree, int] | None:
+        """The tree and body length of a request this path serves, else None."""
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("QUERY_STRING"):
             return None
         path: str = environ.get("PATH_INFO", "")
         if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
             return None
-        tree_id = path[len(_PREFIX) : -len(_SUFFIX)]
-        if not tree_id or "/" in tree_id or tree_id not in self.catalog.defaults:
+        tree = self.catalog.defaults.get(path[len(_PREFIX) : -len(_SUFFIX)])
+        if tree is None:  # also an empty id, or one with a "/"
             return None
         if environ.get("CONTENT_TYPE") != "application/json":
             return None
-        length = environ.get("CONTENT_LENGTH")
+        declared = environ.get("CONTENT_LENGTH")
         # isdigit() alone would pass digits such as "²" that int() refuses.
-        if not (length and length.isascii() and length.isdigit()):
+        if not (declared and declared.isascii() and declared.isdigit()):
             return None
-        if not 0 < int(length) <= self.max_body:
+        length = int(declared)
+        if not 0 < length <= self.max_body:
             return None
         if self.cors and "HTTP_ORIGIN" in environ:
             return None
@@ -146,10 +147,10 @@ class FastEvaluate:
             self.tokens, environ.get("HTTP_AUTHORIZATION")
         ):
             return None
-        return tree_id
+        return tree, length
 
     def _answer(
-        self, environ: WSGIEnvironment, tree_id: str, data: bytes
+        self, environ: WSGIEnvironment, tree: Tree, data: bytes
     ) -> tuple[bytes, list[tuple[str, str]]] | None:
         """The evaluation's JSON and headers, or None when Flask must answer."""
         try:
@@ -159,7 +160,7 @@ class FastEvaluate:
         if plain is None:
             return None
         try:
-            _, body = run(self.catalog.defaults[tree_id], *plain, self.decisions, environ)
+            _, body = run(tree, *plain, self.decisions, environ)
         except Exception:
             # Answers that do not fit (the engine's errors) and anything unexpected are
             # answered by Flask, which words the problem and logs a failure once.
@@ -169,7 +170,7 @@ class FastEvaluate:
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(payload))),
             (DECISION_ID_HEADER, body["decision_id"]),
-            *self.documents.entry(self.catalog.defaults[tree_id]).deprecation.items(),
+            *self.documents.entry(tree).deprecation.items(),
         ]
         if self.cors:
             headers.append(("Vary", "Origin"))  # as service.serving.cors adds it

@@ -26,7 +26,7 @@ __all__ = ["DecisionLog", "decision_log", "init_app", "record_decision"]
 
 
 def _problem(status: int, title: str, detail: str, headers: dict[str, str]) -> flask.Response:
-    # Imported here: the API package imports this one (for record_decision) while it
+    # Imported here: the API package imports this one (for decision_log) while it
     # loads, so a module-level import would be circular.
     from service.api.errors import problem, problem_response
 
