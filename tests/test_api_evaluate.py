@@ -282,3 +282,23 @@ def test_an_unexpected_failure_is_a_500_problem_and_logged(
     assert "secret" not in response.get_data(as_text=True)
     assert problem["title"] == "Internal Server Error"
     assert "secret internals" in caplog.text  # the operator sees it, the caller does not
+
+
+def test_ask_all_offers_defaulted_questions_one_at_a_time(client: FlaskClient) -> None:
+    body = post(client, {"answers": {"external": True}, "ask": "all"}).get_json()
+    assert (body["status"], body["next_question"]["id"]) == ("needs_input", "protocol")
+    assert body["next_question"]["default"] == "http"
+    assert body["missing"] == ["protocol"]
+    batch = client.post(
+        "/v1/evaluations",
+        json={"requests": [{"tree": "example", "answers": {"external": True}, "ask": "all"}]},
+    ).get_json()
+    assert batch["results"][0]["next_question"]["id"] == "protocol"
+    # Without it, the defaults answer for the caller.
+    assert post(client, {"answers": {"external": True}}).get_json()["status"] == "complete"
+
+
+def test_an_unknown_ask_mode_is_a_422_naming_the_modes(client: FlaskClient) -> None:
+    response = post(client, {"answers": {}, "ask": "everything"})
+    assert_problem(response, 422)
+    assert "required" in json.dumps(response.get_json()["errors"])

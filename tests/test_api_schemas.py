@@ -38,6 +38,10 @@ BODIES: list[Any] = [
     {"answers": None},
     {"answers": {}, "pricing": []},
     {"answers": {}, "extra": 1},
+    {"answers": {}, "ask": "all"},
+    {"answers": {}, "ask": "required"},
+    {"answers": {}, "ask": "some"},
+    {"answers": {}, "ask": None},
     {},
     [],
     "text",
@@ -56,6 +60,7 @@ ITEMS: list[Any] = [
     {"tree": "t"},
     {"answers": {}},
     {"tree": "t", "answers": {}, "other": 1},
+    {"tree": "t", "answers": {}, "ask": "all"},
     [],
     None,
 ]
@@ -76,7 +81,12 @@ def test_evaluate_body(body: Any) -> None:
             schemas.load_evaluate(body)
         assert caught.value.messages == expected.messages
     else:
-        assert schemas.load_evaluate(body) == (expected["answers"], expected["pricing"])
+        assert schemas.load_evaluate(body) == (
+            expected["answers"],
+            expected["pricing"],
+            expected["ask"] == "all",
+            expected.get("facts"),
+        )
 
 
 @pytest.mark.parametrize("body", BODIES)
@@ -101,5 +111,9 @@ def test_batch_item(item: Any) -> None:
     else:
         loaded = expected["requests"][0]
         assert schemas.load_batch(body, 100) == [
-            (loaded["tree"], loaded["version"], loaded["answers"], loaded["pricing"])
+            (
+                loaded["tree"],
+                loaded["version"],
+                (loaded["answers"], loaded["pricing"], loaded["ask"] == "all", None),
+            )
         ]

@@ -242,3 +242,50 @@ def test_templates_keep_the_text_around_their_names() -> None:
     assert named.render({"a": 1, "b": True}) == "1 and yes."
     plain = Template.compile("No names.")
     assert (plain.head, plain.pairs, plain.names, plain.text) == ("No names.", (), (), "No names.")
+
+
+def test_ask_all_offers_the_questions_that_have_defaults_in_path_order(catalog: Catalog) -> None:
+    from service.engine.evaluate import evaluate_tree
+
+    tree = catalog.get("example")
+    body = evaluate_tree(tree, {"external": True}, ask_all=True).to_dict()
+    assert body["status"] == "needs_input"
+    assert body["next_question"]["id"] == "protocol"
+    assert body["next_question"]["default"] == "http"
+    assert body["missing"] == ["protocol"]
+    body = evaluate_tree(tree, {"external": True, "protocol": "http"}, ask_all=True).to_dict()
+    assert (body["next_question"]["id"], body["missing"]) == ("services", ["services"])
+    answers = {"external": True, "protocol": "http", "services": 20}
+    body = evaluate_tree(tree, answers, ask_all=True).to_dict()
+    assert body["status"] == "complete" and body["recommendation"]["id"] == "ingress"
+    assert not any(step["defaulted"] for step in body["justification"])
+    # The default interview is unchanged: the defaults answer for the caller.
+    assert catalog.evaluate("example", {"external": True}).status == "complete"
+
+
+def test_missing_names_only_questions_every_path_from_here_asks(catalog: Catalog) -> None:
+    from service.engine.evaluate import evaluate_tree
+
+    tree = catalog.get("example")
+    # From the root, `external` decides between a leaf and the protocol question, so
+    # protocol (asked on one path only) is not "still needed" even when every question is.
+    body = evaluate_tree(tree, {}, ask_all=True).to_dict()
+    assert body["missing"] == ["external"]
+
+
+def test_facts_fill_open_questions_and_explicit_answers_win(catalog: Catalog) -> None:
+    from service.engine.evaluate import evaluate_tree
+
+    tree = catalog.get("example")
+    facts = {
+        "external": (True, "Service/default/web: spec.type = LoadBalancer"),
+        "services": (20, "20 LoadBalancer Services"),
+        "protocol": ("sctp", "not an option here, so left out"),
+        "unknown": (1, "a question this tree does not ask"),
+    }
+    body = evaluate_tree(tree, {"services": 3}, facts=facts).to_dict()
+    steps = {s["question"]: s for s in body["justification"]}
+    assert steps["external"]["from_facts"] is True
+    assert steps["external"]["evidence"].startswith("Service/default/web")
+    assert steps["services"]["answer"] == 3 and "from_facts" not in steps["services"]
+    assert steps["protocol"]["defaulted"] is True and "from_facts" not in steps["protocol"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import flask
@@ -17,7 +16,7 @@ from . import state
 from .errors import InvalidParameter
 from .io import read_json
 from .metrics import count_evaluation
-from .schemas import load_evaluate
+from .schemas import EvaluateBody, load_evaluate
 
 bp = flask.Blueprint("evaluate", __name__)
 
@@ -28,14 +27,13 @@ MARKDOWN = "text/markdown; charset=utf-8; variant=GFM"
 
 def run(
     tree: Tree,
-    answers: Mapping[str, Any],
-    pricing: Mapping[str, Any] | None,
+    request: EvaluateBody,
     decisions: DecisionLog,
     environ: dict[str, Any],
 ) -> tuple[Result, dict[str, Any]]:
     """Evaluate, count and log one decision; the body carries its `decision_id`."""
     started = time.perf_counter()
-    result = evaluate_tree(tree, answers, pricing)
+    result = evaluate_tree(tree, request.answers, request.pricing, ask_all=request.ask_all)
     return result, record(result, started, decisions, environ)
 
 
@@ -73,9 +71,8 @@ def evaluate(tree_id: str) -> flask.Response:
     fmt = _format() if has_query else "json"
     version = flask.request.args.get("version") if has_query else None
     tree = state.catalog().get(tree_id, version)
-    answers, pricing = load_evaluate(read_json())
     result, body = run(
-        tree, answers, pricing, decision_log(flask.current_app), flask.request.environ
+        tree, load_evaluate(read_json()), decision_log(flask.current_app), flask.request.environ
     )
     decision_id = body["decision_id"]
     headers = {DECISION_ID_HEADER: decision_id, **state.documents().entry(tree).deprecation}

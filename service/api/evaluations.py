@@ -24,9 +24,9 @@ def batch() -> flask.Response:
     catalog = state.catalog()
     decisions, environ = decision_log(flask.current_app), flask.request.environ
     results: list[dict[str, Any]] = []
-    for tree_id, version, answers, pricing in items:
+    for tree_id, version, request in items:
         try:
-            _, body = run(catalog.get(tree_id, version), answers, pricing, decisions, environ)
+            _, body = run(catalog.get(tree_id, version), request, decisions, environ)
         except EngineError as exc:
             results.append({"problem": problem_for(exc)})
         else:

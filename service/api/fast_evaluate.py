@@ -18,7 +18,7 @@ from service.serving.runtime import as_bool
 
 from .definitions import Documents
 from .evaluate import DECISION_ID_HEADER, run
-from .schemas import plain_evaluate
+from .schemas import EvaluateBody, plain_evaluate
 from .state import CATALOG, DOCUMENTS
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ class FastEvaluate:
         if plain is None:
             return None
         try:
-            _, body = run(tree, *plain, self.decisions, environ)
+            _, body = run(tree, EvaluateBody(*plain), self.decisions, environ)
         except Exception:
             # Answers that do not fit (the engine's errors) and anything unexpected are
             # answered by Flask, which words the problem and logs a failure once.

@@ -8,7 +8,7 @@ accept exactly the same bodies (tests hold them to it).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -17,6 +17,8 @@ MAX_PRICES = 100
 MAX_ID_LENGTH = 100
 MAX_TEXT_ANSWER = 200
 MAX_PRICE = 1e12
+MAX_ERROR_TEXT = 20_000
+ASK_MODES = ("required", "all")
 
 Answers = dict[str, Any]
 Pricing = dict[str, Any] | None
@@ -83,14 +85,28 @@ def _pricing() -> _Entries:
     return _Entries(_price_problem, MAX_PRICES, "prices", allow_none=True, load_default=None)
 
 
+class FactsInput(Schema):
+    """What `kubectl get ... -o json` printed, and the error text a user saw."""
+
+    class Meta:
+        unknown = RAISE
+
+    objects = fields.Raw(allow_none=True, load_default=None)
+    error = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=MAX_ERROR_TEXT)
+    )
+
+
 class EvaluateRequest(Schema):
-    """`POST /v1/trees/{id}/evaluate`: answers so far, optional price overrides."""
+    """`POST /v1/trees/{id}/evaluate`: answers so far, optional price overrides, whether to
+    ask every question, and cluster facts to fill the answers left open."""
 
     class Meta:
         unknown = RAISE
 
     answers = _answers()
     pricing = _pricing()
+    ask = fields.String(load_default="required", validate=validate.OneOf(ASK_MODES))
 
 
 class CompareRequest(Schema):
@@ -128,6 +144,17 @@ _EVALUATE = EvaluateRequest()
 _COMPARE = CompareRequest()
 _BATCH = BatchRequest()
 _EVALUATE_KEYS = frozenset(("answers", "pricing"))
+
+
+class EvaluateBody(NamedTuple):
+    """An evaluate body as loaded: `facts` is the raw {"objects", "error"} or None."""
+
+    answers: Answers
+    pricing: Pricing
+    ask_all: bool = False
+    facts: dict[str, Any] | None = None
+
+
 _BATCH_KEYS = frozenset(("tree", "version", "answers", "pricing"))
 
 
@@ -164,13 +191,16 @@ def plain_evaluate(body: object) -> tuple[Answers, Pricing] | None:
     return None
 
 
-def load_evaluate(body: object) -> tuple[Answers, Pricing]:
-    """(answers, pricing) of an evaluate body, or ValidationError."""
+def load_evaluate(body: object) -> EvaluateBody:
+    """The evaluate body's parts, or ValidationError."""
     plain = plain_evaluate(body)
     if plain is not None:
-        return plain
-    loaded = _schema_load(_EVALUATE, body)
-    return loaded["answers"], loaded["pricing"]
+        return EvaluateBody(*plain)
+    return _loaded(_schema_load(_EVALUATE, body))
+
+
+def _loaded(data: dict[str, Any]) -> EvaluateBody:
+    return EvaluateBody(data["answers"], data["pricing"], data["ask"] == "all", data.get("facts"))
 
 
 def load_compare(body: object) -> Answers:
@@ -181,7 +211,7 @@ def load_compare(body: object) -> Answers:
     return loaded
 
 
-def _batch_item(item: object) -> tuple[str, str | None, Answers, Pricing] | None:
+def _batch_item(item: object) -> tuple[str, str | None, EvaluateBody] | None:
     if type(item) is dict and item.keys() <= _BATCH_KEYS and _fits(item):
         tree, version = item.get("tree"), item.get("version")
         if (
@@ -189,16 +219,16 @@ def _batch_item(item: object) -> tuple[str, str | None, Answers, Pricing] | None
             and 0 < len(tree) <= MAX_ID_LENGTH
             and (version is None or (type(version) is str and 0 < len(version) <= MAX_ID_LENGTH))
         ):
-            return tree, version, item["answers"], item.get("pricing")
+            return tree, version, EvaluateBody(item["answers"], item.get("pricing"))
     return None
 
 
-BatchItems = list[tuple[str, str | None, Answers, Pricing]]
+BatchItems = list[tuple[str, str | None, EvaluateBody]]
 
 
 def load_batch(body: object, max_items: int) -> BatchItems:
-    """(tree, version, answers, pricing) of every item, or one ValidationError naming
-    each field of each item that does not have the request shape."""
+    """(tree, version, body) of every item, or one ValidationError naming each field of
+    each item that does not have the request shape."""
     if type(body) is dict and body.keys() == {"requests"} and type(body["requests"]) is list:
         items: list[Any] = body["requests"]
         if len(items) > max_items:
@@ -209,4 +239,4 @@ def load_batch(body: object, max_items: int) -> BatchItems:
     data = _schema_load(_BATCH, body)
     if len(data["requests"]) > max_items:
         raise ValidationError({"requests": [f"At most {max_items} requests in one batch."]})
-    return [(i["tree"], i["version"], i["answers"], i["pricing"]) for i in data["requests"]]
+    return [(i["tree"], i["version"], _loaded(i)) for i in data["requests"]]

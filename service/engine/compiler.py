@@ -18,7 +18,7 @@ from .conditions import (
     version_coverage_problems,
 )
 from .errors import Problem, TreeCheckError, did_you_mean
-from .graph import must_answer_sets, reachable_questions, topological, walk_problems
+from .graph import must_answer_sets, needed_questions, topological, walk_problems
 from .loader import RawTree
 from .model import (
     Alternative,
@@ -193,7 +193,7 @@ def _build(check: _Checker, data: dict[str, Any]) -> Tree | None:
         deprecation_source=check.source("deprecation.source", deprecation.get("source"))
         if deprecation
         else None,
-        reachable_questions=reachable_questions(root, nodes),
+        needed_questions=needed_questions(root, nodes),
         defaults={q.id: q.default for q in questions.values() if q.default is not None},
         prices={name: p.value for name, p in pricing.items()},
     )

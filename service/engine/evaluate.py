@@ -125,20 +125,58 @@ class _Fill:
         return value if value is not None else self.prices.get(name)
 
 
+_NO_FACTS: Mapping[str, str] = {}
+
+
+def derive_answers(
+    tree: Tree, facts: Mapping[str, tuple[object, str]], given: Mapping[str, object]
+) -> tuple[dict[str, object], dict[str, str]]:
+    """The facts that fill questions of this tree the caller left open: (answers, evidence).
+
+    A fact for a question the tree does not ask, or whose value does not fit the
+    question (an option an older version lacks), is left out rather than failing the call.
+    """
+    answers: dict[str, object] = {}
+    evidence: dict[str, str] = {}
+    for qid, (value, where) in facts.items():
+        question = tree.questions.get(qid)
+        if question is None or qid in given:
+            continue
+        try:
+            answers[qid] = question.coerce(value)
+        except ValueError:
+            continue
+        evidence[qid] = where
+    return answers, evidence
+
+
 def evaluate_tree(
     tree: Tree,
     answers: Mapping[str, object],
     pricing: Mapping[str, object] | None = None,
+    *,
+    ask_all: bool = False,
+    facts: Mapping[str, tuple[object, str]] | None = None,
 ) -> Result:
-    """Validate, walk as far as the answers go, and return the Result."""
+    """Validate, walk as far as the answers go, and return the Result.
+
+    With `ask_all` the walk also stops at a question that has a default but no answer,
+    so a chat bot can offer it; `facts` (question id -> (value, evidence)) fill the
+    questions the caller did not answer.
+    """
     given = check_answers(tree, answers)
+    evidence: Mapping[str, str] = _NO_FACTS
+    if facts:
+        derived, evidence = derive_answers(tree, facts, given)
+        given = {**derived, **given}
     prices = check_pricing(tree, pricing) if pricing else tree.prices
     values = {**tree.defaults, **given} if tree.defaults else given
+    walked = given if ask_all else values
     path: list[RawStep] = []
     node: Node | None = tree.nodes[tree.root]
     while isinstance(node, QuestionNode):
         qid = node.qid
-        value = values.get(qid)
+        value = walked.get(qid)
         if value is None:
             break
         # Boolean and enum answers take their branch from the lookup (what select would
@@ -148,7 +186,7 @@ def evaluate_tree(
         path.append((node, value, branch, qid not in given))
         node = branch.child
     assert node is not None, "branches are linked to their nodes at load time"
-    return Result(tree, path, node, given, values, prices)
+    return Result(tree, path, node, given, values, prices, walked, evidence)
 
 
 def _cost_value(
@@ -262,7 +300,7 @@ class Result:
     """The outcome of one evaluation; `to_dict()` is the public response body."""
 
     # A plain slotted class: built on every request, so construction must be cheap.
-    __slots__ = ("given", "node", "path", "prices", "tree", "values")
+    __slots__ = ("evidence", "given", "node", "path", "prices", "tree", "values", "walked")
 
     def __init__(
         self,
@@ -272,6 +310,8 @@ class Result:
         given: Mapping[str, object],
         values: Mapping[str, object],
         prices: Mapping[str, float],
+        walked: Mapping[str, object] | None = None,
+        evidence: Mapping[str, str] = _NO_FACTS,
     ) -> None:
         self.tree = tree
         self.path = path  # never changed after evaluation
@@ -279,6 +319,14 @@ class Result:
         self.given = given
         self.values = values
         self.prices = prices
+        # The answers the walk went by: `values` (defaults filled in), or only the given
+        # ones when every question is to be asked.
+        self.walked = values if walked is None else walked
+        self.evidence = evidence  # question id -> where a fact-derived answer came from
+        # The answers the walk went by: `values` (defaults filled in), or only the given
+        # ones when every question is to be asked.
+        self.walked = values if walked is None else walked
+        self.evidence = evidence  # question id -> where a fact-derived answer came from
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -301,8 +349,8 @@ class Result:
     def missing(self) -> list[str]:
         if isinstance(self.node, Leaf):
             return []
-        values = self.values
-        return [q for q in self.tree.reachable_questions[self.node.id] if q not in values]
+        walked = self.walked
+        return [q for q in self.tree.needed_questions[self.node.id] if q not in walked]
 
     def what_if(self) -> list[dict[str, Any]]:
         """Each other answer on the path that would change the recommendation, and to what."""
@@ -311,7 +359,7 @@ class Result:
             return []
         current = leaf.recommendation.id
         out: list[dict[str, Any]] = []
-        values = self.values
+        values = self.walked
         for node, _, taken, _ in self.path:
             taken_child = taken.child
             for branch in node.branches:
@@ -363,15 +411,18 @@ class Result:
         """Each step's answer and reason; and, from the same pass, the warnings on the path."""
         justification = []
         path_warnings = []
+        evidence = self.evidence
         for node, answer, branch, defaulted in self.path:
-            justification.append(
-                {
-                    "question": node.qid,
-                    "answer": answer,
-                    "reason": branch.reason.text or branch.reason.render(fill),
-                    "defaulted": defaulted,
-                }
-            )
+            step = {
+                "question": node.qid,
+                "answer": answer,
+                "reason": branch.reason.text or branch.reason.render(fill),
+                "defaulted": defaulted,
+            }
+            if evidence and node.qid in evidence:
+                step["from_facts"] = True
+                step["evidence"] = evidence[node.qid]
+            justification.append(step)
             if branch.warnings:
                 path_warnings.append(branch.warnings)
         return justification, path_warnings

@@ -68,20 +68,20 @@ def must_answer_sets(root: str, nodes: Mapping[str, Node]) -> dict[str, frozense
     return answered
 
 
-def reachable_questions(root: str, nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
-    """For each node, the question ids that may still be asked at or below it."""
+def needed_questions(root: str, nodes: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
+    """For each node, the questions asked on every path from it to a leaf, in path order.
+
+    These are what a caller must still answer whichever way the answers go, so `missing`
+    never names a question that only some paths ask.
+    """
     out: dict[str, tuple[str, ...]] = {}
     for node_id in reversed(topological(root, nodes)):
         node = nodes[node_id]
         if isinstance(node, Leaf):
             out[node_id] = ()
             continue
-        ids = [node.question.id]
-        seen = set(ids)
-        for child in _children(node):
-            for qid in out[child]:
-                if qid not in seen:
-                    seen.add(qid)
-                    ids.append(qid)
-        out[node_id] = tuple(ids)
+        children = [out[child] for child in _children(node)]
+        common = set(children[0]).intersection(*children[1:]) if children else set()
+        own = node.question.id
+        out[node_id] = (own, *(q for q in children[0] if q in common and q != own))
     return out

@@ -336,7 +336,7 @@ class Tree:
     # Filled by the catalog once every version is known (the current one is named).
     notices: tuple[Warning, ...] = ()
     # Derived at compile time so evaluation does no graph work.
-    reachable_questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    needed_questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     defaults: Mapping[str, object] = field(default_factory=dict)
     prices: Mapping[str, float] = field(default_factory=dict)
     # The response's `tree` block, derived below; results copy it.
