@@ -11,9 +11,10 @@ from pathlib import Path
 
 import orjson
 
-from .engine import Catalog, EngineError, TreeCheckError
+from .engine import Catalog, EngineError, TreeCheckError, audit
 from .engine.evaluate import parse_text_answers
 from .engine.testing import run_tree_tests
+from .render.sources import render_audit, render_sources_page
 from .render.text import render_text
 
 
@@ -128,6 +129,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.execvpe(argv[0], argv, env)  # noqa: S606 - replaces this process with the server
 
 
+def cmd_sources(args: argparse.Namespace) -> int:
+    catalog = _catalog(args)
+    if args.all == (args.tree is not None):
+        raise SystemExit("netadvisor sources: name one TREE, or --all for every default version")
+    if args.all:
+        trees = [catalog.defaults[tree_id] for tree_id in catalog.tree_ids]
+    else:
+        trees = [catalog.get(args.tree, args.version)]
+    audits = [audit(tree) for tree in trees]
+    if args.format == "json":
+        sys.stdout.write(orjson.dumps(audits, option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif args.all:
+        sys.stdout.write(render_sources_page(audits))
+    else:
+        sys.stdout.write(render_audit(audits[0]))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netadvisor", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -180,6 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", default=None)
     trees_options(p, positional=False)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser(
+        "sources", help="list every figure and sourced claim of a tree version, with as_of"
+    )
+    p.add_argument("tree", nargs="?", default=None, help="the tree id (or --all)")
+    p.add_argument("--all", action="store_true", help="every tree's default version")
+    p.add_argument("--version", default=None, help="a version other than the default")
+    p.add_argument(
+        "--format", choices=["markdown", "json"], default="markdown", help="output format"
+    )
+    trees_options(p, positional=False)
+    p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("serve", help="run the REST API under gunicorn")
     p.add_argument("--host", default=os.environ.get("NETADVISOR_HOST", "127.0.0.1"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .audit import audit
 from .catalog import Catalog, bundled_trees_dir
 from .errors import (
     EngineError,
@@ -28,5 +29,6 @@ __all__ = [
     "TreeCheckError",
     "UnknownTree",
     "UnknownVersion",
+    "audit",
     "bundled_trees_dir",
 ]
