@@ -22,7 +22,10 @@ def format_value(value: object) -> str:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
-        return f"{value:.2f}".rstrip("0").rstrip(".")
+        if abs(value) >= 1:
+            return f"{value:.2f}"  # 14.20, as money is written, never 14.2
+        # Below one (hourly prices, per-request figures): keep what the figure says.
+        return f"{value:.4f}".rstrip("0").rstrip(".")
     return str(value)
 
 

@@ -23,6 +23,14 @@ def answer_text(value: object) -> str:
     return format_value(value)
 
 
+def answer_origin(step: Mapping[str, Any]) -> str:
+    """Where a justification step's answer came from, when not from the caller:
+    ' (default)' or ' (from the cluster: <evidence>)'; else nothing."""
+    if step.get("from_facts"):
+        return f" (from the cluster: {step.get('evidence', '')})"
+    return " (default)" if step.get("defaulted") else ""
+
+
 def option_text(option_id: object) -> str:
     """An option id as typed on a command line or sent in JSON: true, false, tcp."""
     if isinstance(option_id, bool):

@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from .common import answer_text, cost_total, money, number_range, option_text, stamp
+from .common import (
+    answer_origin,
+    answer_text,
+    cost_total,
+    money,
+    number_range,
+    option_text,
+    stamp,
+)
 
 # Characters that start inline Markdown, HTML or (on GitHub) math; answers are caller text,
 # so a reason that quotes one must not turn into a link, an image, emphasis or a tag.
@@ -101,7 +109,7 @@ def _recommendation(body: Mapping[str, Any]) -> list[str]:
     ]
     why = [
         f"- {code(s['question'])} = {code(answer_text(s['answer']))}"
-        f"{' (default)' if s.get('defaulted') else ''}: {escape(s['reason'])}"
+        f"{escape(answer_origin(s))}: {escape(s['reason'])}"
         for s in body["justification"]
     ]
     why += [f"- {escape(r)}" for r in rec.get("reasons", [])]
@@ -153,7 +161,8 @@ def render_markdown(body: Mapping[str, Any]) -> str:
         if body.get("justification"):
             out += ["Answered so far:", ""]
             out += [
-                f"- {code(s['question'])} = {code(answer_text(s['answer']))}: {escape(s['reason'])}"
+                f"- {code(s['question'])} = {code(answer_text(s['answer']))}"
+                f"{escape(answer_origin(s))}: {escape(s['reason'])}"
                 for s in body["justification"]
             ]
             out.append("")

@@ -31,7 +31,7 @@ from .blockkit import (
     mrkdwn_escape,
     section,
 )
-from .common import answer_text, money_range, number_range, stamp
+from .common import answer_origin, answer_text, money_range, number_range, stamp
 
 ACTION_PREFIX = "netadvisor"
 MAX_WHAT_IF_BUTTONS = 10
@@ -228,7 +228,7 @@ def _recommendation_blocks(
     ]
     why = [
         f"• *{mrkdwn_escape(s['question'])}* = {mrkdwn_escape(answer_text(s['answer']))}"
-        f"{' (default)' if s.get('defaulted') else ''}: {mrkdwn_escape(s['reason'])}"
+        f"{mrkdwn_escape(answer_origin(s))}: {mrkdwn_escape(s['reason'])}"
         for s in body["justification"]
     ]
     why += [f"• {mrkdwn_escape(r)}" for r in rec.get("reasons", [])]

@@ -5,14 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.templates import format_value
-
-
-def _money(value: float) -> str:
-    return f"${value:,.2f}".replace(".00", "")
-
-
-def _span(low: float, high: float) -> str:
-    return _money(low) if low == high else f"{_money(low)}-{_money(high)}"
+from .common import answer_origin
+from .common import money_range as _span
 
 
 def render_text(body: dict[str, Any]) -> str:
@@ -38,7 +32,7 @@ def render_text(body: dict[str, Any]) -> str:
     rec = body["recommendation"]
     lines += [f"Recommendation: {rec['title']} [{rec['id']}]", rec["summary"], "", "Why:"]
     lines += [
-        f"  - {s['question']} = {format_value(s['answer'])}: {s['reason']}"
+        f"  - {s['question']} = {format_value(s['answer'])}{answer_origin(s)}: {s['reason']}"
         for s in body["justification"]
     ]
     lines += [f"  - {r}" for r in rec["reasons"]]
