@@ -3,13 +3,21 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install node-tools serve test lint typecheck trees pytest static-checks clean
+.PHONY: install install-runtime node-tools serve test lint typecheck trees pytest static-checks clean
+
+# `make serve` needs only the runtime (about 43 MB); the tests add their tools and the
+# benchmark anchors on top of the same venv.
+install-runtime: $(VENV)/.runtime
+
+$(VENV)/.runtime: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+$(VENV)/.installed: $(VENV)/.runtime
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
@@ -20,7 +28,7 @@ tests/node/node_modules/.installed: tests/node/package.json tests/node/package-l
 	npm ci --prefix tests/node --no-audit --no-fund --silent
 	touch $@
 
-serve: install
+serve: install-runtime
 	$(BIN)/netadvisor serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 lint: install

@@ -186,17 +186,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("evaluate", help="evaluate one tree with answers")
-    p.add_argument("tree")
-    p.add_argument("--answer", "-a", action="append", default=[], metavar="ID=VALUE")
-    p.add_argument("--price", action="append", default=[], metavar="NAME=USD")
-    p.add_argument("--version", default=None)
-    p.add_argument("--format", choices=["json", "text", "markdown"], default="text")
+    p.add_argument("tree", help="the tree id, e.g. cni (netadvisor check lists them)")
+    p.add_argument(
+        "--answer",
+        "-a",
+        action="append",
+        default=[],
+        metavar="ID=VALUE",
+        help="one answer, e.g. -a network_policy=yes (repeatable)",
+    )
+    p.add_argument(
+        "--price",
+        action="append",
+        default=[],
+        metavar="NAME=USD",
+        help="override one of the tree's prices for this evaluation (repeatable)",
+    )
+    p.add_argument("--version", default=None, help="pin a tree version (default: the current)")
+    p.add_argument(
+        "--format",
+        choices=["json", "text", "markdown"],
+        default="text",
+        help="output: text for people, json as the API answers, markdown for chat",
+    )
     trees_options(p, positional=False)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("ask", help="answer a tree's questions one at a time in the terminal")
-    p.add_argument("tree")
-    p.add_argument("--version", default=None)
+    p.add_argument("tree", help="the tree id, e.g. cni (netadvisor check lists them)")
+    p.add_argument("--version", default=None, help="pin a tree version (default: the current)")
     trees_options(p, positional=False)
     p.set_defaults(func=cmd_ask)
 
@@ -213,9 +231,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("serve", help="run the REST API under gunicorn")
-    p.add_argument("--host", default=os.environ.get("NETADVISOR_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("NETADVISOR_PORT", "8000")))
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument(
+        "--host",
+        default=os.environ.get("NETADVISOR_HOST", "127.0.0.1"),
+        help="address to listen on (default 127.0.0.1, or NETADVISOR_HOST)",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("NETADVISOR_PORT", "8000")),
+        help="port to listen on (default 8000, or NETADVISOR_PORT)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn worker processes (default: from the CPU budget, or NETADVISOR_WORKERS)",
+    )
     trees_options(p, positional=False)
     p.set_defaults(func=cmd_serve)
     return parser

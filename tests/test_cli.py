@@ -146,3 +146,17 @@ def test_serve_refuses_a_bad_overlay_from_the_environment_before_starting() -> N
     assert done.returncode == 1
     assert "did you mean 'proto'?" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_every_option_of_every_command_is_described_in_help() -> None:
+    import argparse
+
+    from service.cli import build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help, f"netadvisor {name} {action.option_strings or action.dest}"
