@@ -123,3 +123,35 @@ def test_the_response_check_catches_a_response_the_spec_does_not_allow(
     )
     with pytest.raises(Exception, match="418"):
         check_response(undocumented)
+
+
+def _schema_keys(node: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path, str(key)
+            # Property names and examples are data, not keywords.
+            if key not in ("properties", "examples", "example", "default", "enum"):
+                yield from _schema_keys(value, f"{path}.{key}")
+            elif key == "properties":
+                for name, sub in value.items():
+                    yield from _schema_keys(sub, f"{path}.properties.{name}")
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _schema_keys(item, f"{path}[{i}]")
+
+
+def test_no_schema_has_a_key_that_is_really_a_cut_off_description() -> None:
+    # A YAML flow mapping `{description: A, B}` turns ` B` into a key of its own.
+    bad = [
+        f"{where}: {key!r}"
+        for where, key in _schema_keys(spec_dict()["components"]["schemas"], "schemas")
+        if not re.fullmatch(r"[$A-Za-z][A-Za-z0-9_$-]*", key)
+    ]
+    assert not bad, bad
+
+
+def test_every_operation_states_its_security() -> None:
+    for path, item in spec_dict()["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                assert "security" in operation, f"{method.upper()} {path}"
