@@ -24,31 +24,37 @@ ASSETS = (
 )
 _ASSET_RULE = "/docs/<any(" + ", ".join(f'"{a}"' for a in ASSETS) + "):asset>"
 
+# Asset links are relative, so the page works behind any path prefix; {base} is "docs/"
+# for /docs and "" for /docs/.
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="UTF-8">
   <title>netadvisor API</title>
-  <link rel="stylesheet" type="text/css" href="/docs/swagger-ui.css">
-  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png" sizes="32x32">
-  <link rel="icon" type="image/png" href="/docs/favicon-16x16.png" sizes="16x16">
+  <link rel="stylesheet" type="text/css" href="{base}swagger-ui.css">
+  <link rel="icon" type="image/png" href="{base}favicon-32x32.png" sizes="32x32">
+  <link rel="icon" type="image/png" href="{base}favicon-16x16.png" sizes="16x16">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="/docs/swagger-ui-bundle.js" charset="UTF-8"></script>
-  <script src="/docs/swagger-ui-standalone-preset.js" charset="UTF-8"></script>
-  <script src="/docs/swagger-initializer.js" charset="UTF-8"></script>
+  <script src="{base}swagger-ui-bundle.js" charset="UTF-8"></script>
+  <script src="{base}swagger-ui-standalone-preset.js" charset="UTF-8"></script>
+  <script src="{base}swagger-initializer.js" charset="UTF-8"></script>
 </body>
 </html>
 """
 
 # A file rather than an inline script, so a Content-Security-Policy without
-# 'unsafe-inline' can cover the page.
+# 'unsafe-inline' can cover the page. The spec is found relative to the page (so a path
+# prefix in front of the service is kept), and validatorUrl is off: Swagger UI would
+# otherwise send the spec's URL to validator.swagger.io and show a broken badge offline.
 _INITIALIZER = """window.onload = function () {
+  var here = window.location.pathname;
   window.ui = SwaggerUIBundle({
-    url: "/openapi.yaml",
+    url: here.endsWith("/") ? "../openapi.yaml" : "openapi.yaml",
     dom_id: "#swagger-ui",
     deepLinking: true,
+    validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
     layout: "StandaloneLayout"
   });
@@ -85,9 +91,14 @@ def openapi() -> flask.Response:
     )
 
 
-@bp.get("/docs")
+_PAGES = {"/docs": _PAGE.replace("{base}", "docs/"), "/docs/": _PAGE.replace("{base}", "")}
+
+
+@bp.get("/docs", strict_slashes=True)
+@bp.get("/docs/", endpoint="docs_slash")
 def docs() -> flask.Response:
-    return flask.current_app.response_class(_PAGE, content_type="text/html; charset=utf-8")
+    page = _PAGES["/docs/" if flask.request.path.endswith("/") else "/docs"]
+    return flask.current_app.response_class(page, content_type="text/html; charset=utf-8")
 
 
 @bp.get(_ASSET_RULE)
