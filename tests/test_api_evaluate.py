@@ -78,7 +78,7 @@ def test_pricing_overrides_change_the_costs(client: FlaskClient) -> None:
     )
     costs = body.get_json()["costs"]
     assert costs["total"] == {"low": 10.0, "high": 12.5}
-    assert "$10-12.5 a month" in costs["items"][0]["basis"]
+    assert "$10-12.50 a month" in costs["items"][0]["basis"]
     assert post(client, {"answers": answers, "pricing": None}).get_json()["costs"]["total"] == {
         "low": 16.43,
         "high": 30.0,

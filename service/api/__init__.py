@@ -10,7 +10,7 @@ import flask
 
 from service.engine import Catalog
 
-from . import compare, diagram, evaluate, evaluations, health, metrics, spec, trees
+from . import compare, diagram, evaluate, evaluations, facts, health, metrics, spec, trees
 from .definitions import Documents
 from .errors import register_error_handlers
 from .fast_evaluate import fast_evaluate
@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "OVERLAY_DIRS": (),
     "PRICING_FILE": None,
     "MAX_BODY_BYTES": 64 * 1024,
+    # kubectl output for a whole cluster runs to megabytes; only bodies with facts may be
+    # this large.
+    "FACTS_MAX_BYTES": 8 * 1024 * 1024,
     "BATCH_MAX_ITEMS": 100,
 }
 
@@ -58,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> flask.Flask:
         app.config.from_mapping(test_config)
     app.config["MAX_CONTENT_LENGTH"] = _positive_int(app.config, "MAX_BODY_BYTES")
     _positive_int(app.config, "BATCH_MAX_ITEMS")
+    _positive_int(app.config, "FACTS_MAX_BYTES")
 
     trees_dir = app.config["TREES_DIR"]
     catalog = Catalog.load(
@@ -69,7 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> flask.Flask:
     app.extensions[DOCUMENTS] = Documents.build(catalog)
     spec.init_spec(app)
 
-    for module in (trees, evaluate, compare, evaluations, diagram, health, metrics, spec):
+    for module in (trees, evaluate, compare, evaluations, facts, diagram, health, metrics, spec):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
 

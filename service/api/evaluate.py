@@ -14,7 +14,7 @@ from service.serving import DecisionLog, decision_log
 
 from . import state
 from .errors import InvalidParameter
-from .io import read_json
+from .facts import derived_answers, read_body_with_facts
 from .metrics import count_evaluation
 from .schemas import EvaluateBody, load_evaluate
 
@@ -33,7 +33,13 @@ def run(
 ) -> tuple[Result, dict[str, Any]]:
     """Evaluate, count and log one decision; the body carries its `decision_id`."""
     started = time.perf_counter()
-    result = evaluate_tree(tree, request.answers, request.pricing, ask_all=request.ask_all)
+    result = evaluate_tree(
+        tree,
+        request.answers,
+        request.pricing,
+        ask_all=request.ask_all,
+        facts=derived_answers(request.facts),
+    )
     return result, record(result, started, decisions, environ)
 
 
@@ -72,7 +78,10 @@ def evaluate(tree_id: str) -> flask.Response:
     version = flask.request.args.get("version") if has_query else None
     tree = state.catalog().get(tree_id, version)
     result, body = run(
-        tree, load_evaluate(read_json()), decision_log(flask.current_app), flask.request.environ
+        tree,
+        load_evaluate(read_body_with_facts()),
+        decision_log(flask.current_app),
+        flask.request.environ,
     )
     decision_id = body["decision_id"]
     headers = {DECISION_ID_HEADER: decision_id, **state.documents().entry(tree).deprecation}

@@ -12,7 +12,8 @@ from service.serving import decision_log
 from . import state
 from .errors import problem_for
 from .evaluate import run
-from .io import json_response, read_json
+from .facts import read_body_with_facts
+from .io import json_response
 from .schemas import load_batch
 
 bp = flask.Blueprint("evaluations", __name__)
@@ -20,7 +21,7 @@ bp = flask.Blueprint("evaluations", __name__)
 
 @bp.post("/v1/evaluations")
 def batch() -> flask.Response:
-    items = load_batch(read_json(), int(flask.current_app.config["BATCH_MAX_ITEMS"]))
+    items = load_batch(read_body_with_facts(), int(flask.current_app.config["BATCH_MAX_ITEMS"]))
     catalog = state.catalog()
     decisions, environ = decision_log(flask.current_app), flask.request.environ
     results: list[dict[str, Any]] = []

@@ -107,6 +107,7 @@ class EvaluateRequest(Schema):
     answers = _answers()
     pricing = _pricing()
     ask = fields.String(load_default="required", validate=validate.OneOf(ASK_MODES))
+    facts = fields.Nested(FactsInput, allow_none=True, load_default=None)
 
 
 class CompareRequest(Schema):
@@ -201,6 +202,19 @@ def load_evaluate(body: object) -> EvaluateBody:
 
 def _loaded(data: dict[str, Any]) -> EvaluateBody:
     return EvaluateBody(data["answers"], data["pricing"], data["ask"] == "all", data.get("facts"))
+
+
+_FACTS = FactsInput()
+
+
+def load_facts(body: object) -> tuple[Any, str | None]:
+    """(objects, error) of a facts body, or ValidationError; one of them must be there."""
+    data = _schema_load(_FACTS, body)
+    if data["objects"] is None and not data["error"]:
+        raise ValidationError(
+            {"objects": ["Give objects (kubectl get ... -o json), error, or both."]}
+        )
+    return data["objects"], data["error"]
 
 
 def load_compare(body: object) -> Answers:
