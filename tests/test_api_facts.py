@@ -138,7 +138,7 @@ def test_size_limits_ordinary_bodies_small_and_facts_up_to_their_own_limit(
     # The same size without facts is over the ordinary limit.
     too_big = bundled_client.post("/v1/trees/cni/evaluate", json={"answers": answers, "pad": pad})
     assert_problem(too_big, 413)
-    huge = {"objects": "x" * (8 * 1024 * 1024 + 1)}
+    huge = {"objects": "x" * (16 * 1024 * 1024 + 1)}
     assert_problem(bundled_client.post("/v1/facts", json=huge), 413)
 
 

@@ -23,9 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "OVERLAY_DIRS": (),
     "PRICING_FILE": None,
     "MAX_BODY_BYTES": 64 * 1024,
-    # kubectl output for a whole cluster runs to megabytes; only bodies with facts may be
-    # this large.
-    "FACTS_MAX_BYTES": 8 * 1024 * 1024,
+    # kubectl output for a whole cluster runs to megabytes (5,000 nodes without their image
+    # lists are about 14 MiB); only bodies that carry facts may be this large.
+    "FACTS_MAX_BYTES": 16 * 1024 * 1024,
     "BATCH_MAX_ITEMS": 100,
 }
 
