@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -194,6 +195,13 @@ def _build(check: _Checker, data: dict[str, Any]) -> Tree | None:
         if deprecation
         else None,
         needed_questions=needed_questions(root, nodes),
+        repeated_questions=frozenset(
+            qid
+            for qid, count in Counter(
+                n.question.id for n in nodes.values() if isinstance(n, QuestionNode)
+            ).items()
+            if count > 1
+        ),
         defaults={q.id: q.default for q in questions.values() if q.default is not None},
         prices={name: p.value for name, p in pricing.items()},
     )

@@ -6,7 +6,17 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from .errors import InvalidAnswers, InvalidPricing, did_you_mean
-from .model import Alternative, Branch, CostItem, Leaf, Node, QuestionNode, Tree, Warning
+from .model import (
+    Alternative,
+    Branch,
+    CostItem,
+    Leaf,
+    Node,
+    QuestionNode,
+    Recommendation,
+    Tree,
+    Warning,
+)
 from .templates import Values
 
 
@@ -276,24 +286,18 @@ def _leaf_warning_dicts(warnings: tuple[Warning, ...], fill: Values) -> list[dic
     return out
 
 
-def _add_changes(
-    out: list[dict[str, Any]], node: QuestionNode, branch: Branch, rec: dict[str, Any]
-) -> None:
-    """The what-if entries of one other branch: each answer that takes it, with the
-    recommendation it leads to.
-
-    Built per call rather than prepared per branch at load time: a call makes a few, while
-    prepared entries (with per-branch lists of the siblings to try) made a loaded tree 60%
-    bigger to save about 0.1 us of a CNI evaluation.
-    """
-    qid = node.qid
-    if node.lookup:
-        for answer in branch.samples:
-            out.append({"question": qid, "answer": answer, "recommendation": rec})
-    else:
-        # A range: a typical answer a caller can post back, and the range in words.
-        answer = branch.samples[0]
-        out.append({"question": qid, "answer": answer, "when": branch.label, "recommendation": rec})
+def _walk(
+    node: Node | None, values: Mapping[str, object], qid: str, answer: object
+) -> Recommendation | None:
+    """Where the answers lead from `node` with question `qid` answered `answer` instead;
+    None when an answer is missing on the way."""
+    while isinstance(node, QuestionNode):
+        value = answer if node.qid == qid else values.get(node.qid)
+        if value is None:
+            return None
+        lookup = node.lookup
+        node = (lookup[value] if lookup else node.select(value)).child
+    return node.recommendation if isinstance(node, Leaf) else None
 
 
 class Result:
@@ -353,33 +357,43 @@ class Result:
         return [q for q in self.tree.needed_questions[self.node.id] if q not in walked]
 
     def what_if(self) -> list[dict[str, Any]]:
-        """Each other answer on the path that would change the recommendation, and to what."""
+        """Each other answer on the path that would change the recommendation, and to what.
+
+        Each entry is walked with that one answer changed from the first node that asks
+        the question (a later node may ask it again), so it can be posted back as it is
+        and leads where it says. An answer that would need more answers than were given
+        is left out.
+        """
         leaf = self.node
         if not isinstance(leaf, Leaf):
             return []
         current = leaf.recommendation.id
         out: list[dict[str, Any]] = []
         values = self.walked
-        for node, _, taken, _ in self.path:
-            taken_child = taken.child
+        first: dict[str, QuestionNode] = {}
+        repeated = self.tree.repeated_questions
+        tried: set[tuple[str, object]] = set()
+        for node, answer, taken, _ in self.path:
+            qid = node.qid
+            start = first.setdefault(qid, node)
             for branch in node.branches:
-                target = branch.child
-                # A branch to the node the taken one leads to cannot change the outcome.
-                if target is taken_child:
+                # A branch to the node the taken one leads to changes nothing, unless some
+                # other node asks the same question (then the answer matters there too).
+                if branch is taken or (qid not in repeated and branch.child is taken.child):
                     continue
-                # Walk on with the same answers; a branch that would need more answers
-                # than were given is left out, so every entry can be posted back as is.
-                while isinstance(target, QuestionNode):
-                    value = values.get(target.qid)
-                    if value is None:
-                        break
-                    lookup = target.lookup
-                    target = (lookup[value] if lookup else target.select(value)).child
-                if not isinstance(target, Leaf):
-                    continue
-                outcome = target.recommendation
-                if outcome.id != current:
-                    _add_changes(out, node, branch, {"id": outcome.id, "title": outcome.title})
+                # For a range, one typical answer stands for the range (named in `when`).
+                for other in branch.samples if node.lookup else branch.samples[:1]:
+                    if other == answer or (qid, other) in tried:
+                        continue
+                    tried.add((qid, other))
+                    outcome = _walk(start, values, qid, other)
+                    if outcome is None or outcome.id == current:
+                        continue
+                    entry: dict[str, Any] = {"question": qid, "answer": other}
+                    if not node.lookup:
+                        entry["when"] = branch.label
+                    entry["recommendation"] = {"id": outcome.id, "title": outcome.title}
+                    out.append(entry)
         return out
 
     def to_dict(self) -> dict[str, Any]:

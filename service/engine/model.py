@@ -14,6 +14,9 @@ from .templates import Template
 
 QuestionType = Literal["boolean", "enum", "integer", "string"]
 MAX_STRING_ANSWER = 200
+# The largest whole-number answer a question without its own `max` takes: far above any
+# real count of zones or services, far below what would overflow a cost into nonsense.
+MAX_INTEGER_ANSWER = 10**6
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,9 @@ class Question:
                 raise ValueError(f"expected a whole number, got {_describe(value)}")
             if self.minimum is not None and value < self.minimum:
                 raise ValueError(f"{value} is below the minimum of {self.minimum}")
-            if self.maximum is not None and value > self.maximum:
-                raise ValueError(f"{value} is above the maximum of {self.maximum}")
+            ceiling = MAX_INTEGER_ANSWER if self.maximum is None else self.maximum
+            if value > ceiling:
+                raise ValueError(f"{value} is above the maximum of {ceiling}")
             return value
         if not isinstance(value, str):
             raise ValueError(f"expected a string, got {_describe(value)}")
@@ -337,6 +341,8 @@ class Tree:
     notices: tuple[Warning, ...] = ()
     # Derived at compile time so evaluation does no graph work.
     needed_questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Questions that more than one node asks: a changed answer may matter at each of them.
+    repeated_questions: frozenset[str] = frozenset()
     defaults: Mapping[str, object] = field(default_factory=dict)
     prices: Mapping[str, float] = field(default_factory=dict)
     # The response's `tree` block, derived below; results copy it.
