@@ -84,7 +84,15 @@ def test_errors(client: FlaskClient) -> None:
 def test_bundled_cni_upgrade_replaces_weave(bundled_client: FlaskClient) -> None:
     answers = {"network_policy": False, "l7_visibility": False, "encryption": True}
     body = bundled_client.post("/v1/trees/cni/compare", json={"answers": answers}).get_json()
-    outcome = {r["version"]: r["recommendation"]["id"] for r in body["results"]}
-    assert outcome["1.0.0"] == "weave"
-    assert outcome["2.0.0"] != "weave"
+    outcome = {r["version"]: r for r in body["results"]}
+    assert outcome["1.0.0"]["recommendation"]["id"] == "weave"
+    assert outcome["2.0.0"]["recommendation"]["id"] != "weave"
+    # Version 3 asks the platform and the CNI that runs first: no answer, no advice.
+    assert outcome["3.0.0"]["status"] == "needs_input"
+    assert outcome["3.0.0"]["next_question"] == "platform"
     assert body["changed"] is True
+    answers |= {"platform": "on-prem", "current_cni": "weave", "kernel_version": "6.1"}
+    body = bundled_client.post("/v1/trees/cni/compare", json={"answers": answers}).get_json()
+    latest = body["results"][-1]
+    assert latest["version"] == "3.0.0" and latest["recommendation"]["id"] != "weave"
+    assert latest["ignored"] == [] and body["results"][0]["ignored"]

@@ -144,9 +144,17 @@ def test_bundled_trees_carry_the_contract_ids(bundled_client: FlaskClient) -> No
         "service-mesh",
         "network-troubleshooting",
     }
-    for tree_id in ("cni", "ingress-controller", "service-mesh"):
-        assert trees[tree_id]["latest_version"].startswith("2."), tree_id
-        old = bundled_client.get(f"/v1/trees/{tree_id}?version=1.0.0")
-        assert old.get_json()["status"] == "deprecated"
-        assert "successor-version" in old.headers["Link"]
-        assert old.headers["Deprecation"].startswith("@")
+    latest = {
+        "cni": "3.0.0",
+        "service-type": "3.0.0",
+        "ingress-controller": "3.0.0",
+        "service-mesh": "3.0.0",
+        "network-troubleshooting": "2.0.0",
+    }
+    for tree_id, version in latest.items():
+        assert trees[tree_id]["latest_version"] == version, tree_id
+        for older in trees[tree_id]["versions"][:-1]:
+            old = bundled_client.get(f"/v1/trees/{tree_id}?version={older}")
+            assert old.get_json()["status"] == "deprecated"
+            assert "successor-version" in old.headers["Link"]
+            assert old.headers["Deprecation"].startswith("@")

@@ -43,6 +43,12 @@ def reach_every_node(tree: Tree) -> dict[str, Mapping[str, object]]:
     the second time by its first answer.
     """
     found: dict[str, Mapping[str, object]] = {}
+    samples: dict[str, list[object]] = {}
+    for candidate in tree.nodes.values():
+        if not isinstance(candidate, Leaf):
+            known = samples.setdefault(candidate.question.id, [])
+            for branch in candidate.branches:
+                known += [v for v in branch.samples if v not in known]
     seen: set[tuple[str, frozenset[tuple[str, object]]]] = set()
 
     def walk(node_id: str, answers: dict[str, object]) -> None:
@@ -62,9 +68,10 @@ def reach_every_node(tree: Tree) -> dict[str, Mapping[str, object]]:
             # Asked again further down: the earlier answer decides.
             walk(node.select(answers[qid]).target, answers)
             return
-        for branch in node.branches:
-            for sample in branch.samples:
-                walk(branch.target, {**answers, qid: sample})
+        # Every answer any node gives for this question: a range asked twice (a kernel
+        # checked against 5.10, then against 5.17) needs the later node's samples too.
+        for sample in samples[qid]:
+            walk(node.select(sample).target, {**answers, qid: sample})
 
     walk(tree.root, {})
     return found
