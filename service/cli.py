@@ -8,12 +8,16 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import orjson
 
+from .cluster import EvidenceError, gather
 from .engine import Catalog, EngineError, TreeCheckError, audit
-from .engine.evaluate import parse_text_answers
+from .engine.evaluate import evaluate_tree, parse_text_answers
+from .engine.templates import format_value
 from .engine.testing import run_tree_tests
+from .facts import Facts, derive
 from .render.sources import render_audit, render_sources_page
 from .render.text import render_text
 
@@ -71,17 +75,42 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _facts(args: argparse.Namespace) -> Facts | None:
+    try:
+        return gather(args.facts, kubectl=args.kubectl, service=args.service, error=args.error)
+    except EvidenceError as exc:
+        raise SystemExit(f"netadvisor: {exc}") from None
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    if args.facts is None and not args.kubectl and not args.error:
+        raise SystemExit("netadvisor facts: give FILE or - (kubectl JSON), --kubectl or --error")
+    facts = _facts(args) or derive(None)
+    if args.format == "json":
+        sys.stdout.write(orjson.dumps(facts.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return 0
+    for qid, answer in facts.answers.items():
+        print(f"{qid} = {format_value(answer.value)}   ({answer.evidence})")
+    if not facts.answers:
+        print("no answers could be derived")
+    for note in facts.notes:
+        print(f"note: {note}")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     catalog = _catalog(args)
     tree = catalog.get(args.tree, args.version)
     answers = parse_text_answers(tree, dict(_pairs(args.answer, "--answer")))
+    facts = _facts(args)
+    derived = {q: (a.value, a.evidence) for q, a in facts.answers.items()} if facts else None
     pricing: dict[str, object] = {}
     for k, v in _pairs(args.price, "--price"):
         try:
             pricing[k] = float(v)
         except ValueError:
             pricing[k] = v
-    body = catalog.evaluate(args.tree, answers, version=args.version, pricing=pricing).to_dict()
+    body = evaluate_tree(tree, answers, pricing, ask_all=args.ask == "all", facts=derived).to_dict()
     if args.format == "json":
         sys.stdout.write(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n")
     elif args.format == "markdown":
@@ -177,6 +206,29 @@ def build_parser() -> argparse.ArgumentParser:
             "--pricing-file", type=Path, default=None, help="YAML file of deployment prices"
         )
 
+    def facts_options(p: argparse.ArgumentParser, positional: bool = False) -> None:
+        kwargs: dict[str, Any] = {
+            "default": None,
+            "metavar": "FILE",
+            "help": "kubectl get ... -o json output, from a file or - for stdin",
+        }
+        if positional:
+            p.add_argument("facts", nargs="?", **kwargs)
+        else:
+            p.add_argument("--facts", **kwargs)
+        p.add_argument(
+            "--kubectl",
+            action="store_true",
+            help="run read-only kubectl get with the current context instead",
+        )
+        p.add_argument(
+            "--service",
+            metavar="NAMESPACE/NAME",
+            default=None,
+            help="with --kubectl: also read this Service, its EndpointSlices and Pods",
+        )
+        p.add_argument("--error", default=None, help="the error text a user saw")
+
     p = sub.add_parser("check", help="load and check trees")
     trees_options(p)
     p.set_defaults(func=cmd_check)
@@ -209,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="output: text for people, json as the API answers, markdown for chat",
     )
+    p.add_argument(
+        "--ask",
+        choices=["required", "all"],
+        default="required",
+        help="all: stop at questions that have a default too, as a full interview does",
+    )
+    facts_options(p)
     trees_options(p, positional=False)
     p.set_defaults(func=cmd_evaluate)
 
@@ -217,6 +276,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", default=None, help="pin a tree version (default: the current)")
     trees_options(p, positional=False)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("facts", help="derive answers from kubectl JSON and an error text")
+    facts_options(p, positional=True)
+    p.add_argument(
+        "--format", choices=["text", "json"], default="text", help="output: text or json"
+    )
+    p.set_defaults(func=cmd_facts)
 
     p = sub.add_parser(
         "sources", help="list every figure and sourced claim of a tree version, with as_of"
