@@ -6,7 +6,7 @@ in the text is the test server's port) and the project's own `netadvisor`. A blo
 `<!-- kubectl: NAME -->` gets a kubectl that prints tests/fixtures/kubectl/NAME.json, since
 no cluster runs here. Values that differ on every run (ids, digests, times) are masked.
 
-    python -m tests.support.docs_examples --update   # rewrite the outputs from real runs
+    python -m tests.support.docs_examples --update [--only README.md]   # rewrite the outputs
 """
 
 from __future__ import annotations
@@ -128,10 +128,12 @@ def run(example: Example, port: int) -> str:
     return (done.stdout + done.stderr).replace(f"127.0.0.1:{port}", SHOWN_HOST)
 
 
-def update(port: int) -> int:
+def update(port: int, only: Path | None = None) -> int:
     """Rewrite every example's output in place with what it prints now."""
     changed = 0
     for path in doc_files():
+        if only is not None and path.resolve() != only.resolve():
+            continue
         text = path.read_text(encoding="utf-8")
         out: list[str] = []
         last = 0
@@ -153,15 +155,18 @@ def update(port: int) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--update", action="store_true", help="rewrite the shown outputs")
+    parser.add_argument("--only", type=Path, default=None, help="one page instead of all")
     args = parser.parse_args()
     from tests.support.server import serve
 
     with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp)) as server:
         if args.update:
-            print(f"{update(server.port)} outputs changed")
+            print(f"{update(server.port, args.only)} outputs changed")
             return 0
         failed = 0
         for path in doc_files():
+            if args.only is not None and path.resolve() != args.only.resolve():
+                continue
             for example in examples(path):
                 if normalise(run(example, server.port)) != normalise(example.shown):
                     print(f"differs: {example.name}: {example.command[:80]}")
