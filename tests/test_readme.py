@@ -13,13 +13,20 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_every_call_in_the_readme_is_in_the_spec() -> None:
+def test_every_call_in_the_readme_and_docs_is_in_the_spec() -> None:
     spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
     routes = [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/?]+", p) + "$") for p in spec["paths"]]
-    calls = set(re.findall(r"localhost:8000(/[A-Za-z0-9_./-]*)", README))
+    pages = [README, *(p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md"))]
+    calls = {c for page in pages for c in re.findall(r"localhost:8000(/[A-Za-z0-9_./-]*)", page)}
     assert len(calls) >= 10
     for call in calls:
-        assert any(r.match(call) for r in routes), f"README calls {call}, which is not in the spec"
+        assert any(r.match(call) for r in routes), f"the docs call {call}, which is not in the spec"
+
+
+def test_the_readme_stays_a_front_door() -> None:
+    assert len(README.splitlines()) <= 200
+    for page in re.findall(r"\]\(((?:docs|k8s|decision_trees)/[^)#]+)", README):
+        assert (ROOT / page).exists(), f"README links to {page}, which does not exist"
 
 
 def test_the_tree_table_lists_every_version_and_the_default() -> None:
