@@ -33,3 +33,26 @@ def test_text_and_markdown_say_which_answers_were_defaults_or_facts() -> None:
     markdown = render_markdown(body)
     assert "(default)" in markdown and "(from the cluster: 20 Services" in markdown
     assert answer_origin({"defaulted": False}) == ""
+
+
+def test_costs_name_the_assumed_prices_until_someone_sets_them() -> None:
+    catalog = Catalog.load()
+    answers = {
+        "platform": "aws",
+        "microservices": 60,
+        "mtls_required": True,
+        "advanced_traffic": False,
+        "observability_in_place": True,
+        "operations_capacity": True,
+        "priority": "simplicity",
+        "pods": 200,
+    }
+    body = catalog.evaluate("service-mesh", answers).to_dict()
+    assumed = {a["price"]: a["value"] for a in body["costs"]["assumptions"] if "price" in a}
+    assert "ztunnel_hops" in assumed
+    tree = catalog.get("service-mesh")
+    assert tree.pricing["ztunnel_hops"].description.startswith("Assumption")
+    assert "assumes the price ztunnel_hops = 2" in render_text(body)
+    assert "assumes the price ztunnel" in render_markdown(body)
+    mine = catalog.evaluate("service-mesh", answers, pricing={"ztunnel_hops": 1.5}).to_dict()
+    assert "ztunnel_hops" not in {a.get("price") for a in mine["costs"]["assumptions"]}

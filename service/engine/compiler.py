@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from .audit import ASSUMPTION_PREFIX
 from .conditions import (
     ConditionError,
     IntRange,
@@ -195,6 +196,9 @@ def _build(check: _Checker, data: dict[str, Any]) -> Tree | None:
         if deprecation
         else None,
         needed_questions=needed_questions(root, nodes),
+        assumed_prices=frozenset(
+            name for name, p in pricing.items() if p.description.startswith(ASSUMPTION_PREFIX)
+        ),
         repeated_questions=frozenset(
             qid
             for qid, count in Counter(

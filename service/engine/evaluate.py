@@ -221,22 +221,33 @@ def costs_dict(
     values: Mapping[str, object],
     prices: Mapping[str, float],
     given: Mapping[str, object],
+    tree: Tree | None = None,
 ) -> dict[str, Any] | None:
     """The cost block for a cost model, or None when a factor is unknown or there is none.
 
-    `assumptions` lists the question defaults the figures rest on, so a caller can see
-    which numbers were not theirs and answer those questions to sharpen the estimate.
+    `assumptions` lists the question defaults the figures rest on, and the tree's prices
+    that no primary source gives (named "Assumption:" in the tree) unless the caller or
+    the deployment set them, so a caller can see which numbers to sharpen.
     """
     if items is None:
         return None
     fill = {**prices, **values}
     rows = []
     assumed: dict[str, object] = {}
+    assumed_prices: dict[str, float] = {}
+    guesses = tree.assumed_prices if tree is not None else frozenset()
     low_total = high_total = 0.0
     for item in items:
         for kind, ref in item.low + item.high:
             if kind == "answer" and ref not in given and ref in values:
                 assumed[ref] = values[ref]
+            elif (
+                kind == "price"
+                and ref in guesses
+                and tree is not None
+                and (prices is tree.prices or prices[ref] == tree.prices[ref])
+            ):
+                assumed_prices[ref] = prices[ref]
         low = _cost_value(item.low, values, prices)
         high = _cost_value(item.high, values, prices)
         if low is None or high is None:
@@ -253,12 +264,16 @@ def costs_dict(
                 "source": item.source,
             }
         )
+    assumptions: list[dict[str, Any]] = [
+        {"question": q, "value": v, "defaulted": True} for q, v in assumed.items()
+    ]
+    assumptions += [{"price": n, "value": v, "assumed": True} for n, v in assumed_prices.items()]
     return {
         "currency": "USD",
         "period": "month",
         "items": rows,
         "total": {"low": round(low_total, 2), "high": round(high_total, 2)},
-        "assumptions": [{"question": q, "value": v, "defaulted": True} for q, v in assumed.items()],
+        "assumptions": assumptions,
     }
 
 
@@ -477,7 +492,7 @@ class Result:
             ],
             "costs": None
             if costs is None
-            else costs_dict(costs, self.values, self.prices, self.given),
+            else costs_dict(costs, self.values, self.prices, self.given, self.tree),
             "warnings": self._warnings(path_warnings, leaf.unique_warnings, fill),
             "next_question": None,
             "missing": [],
@@ -504,7 +519,7 @@ class Result:
             "why_not": alt.why_not.render(fill),
         }
         if rec.costs is not None:
-            costs = costs_dict(rec.costs, self.values, self.prices, self.given)
+            costs = costs_dict(rec.costs, self.values, self.prices, self.given, self.tree)
             if costs is not None:
                 item["costs"] = costs
         return item

@@ -341,6 +341,9 @@ class Tree:
     notices: tuple[Warning, ...] = ()
     # Derived at compile time so evaluation does no graph work.
     needed_questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Prices no primary source gives (described "Assumption: ..."), while not overridden by
+    # a deployment's pricing file.
+    assumed_prices: frozenset[str] = frozenset()
     # Questions that more than one node asks: a changed answer may matter at each of them.
     repeated_questions: frozenset[str] = frozenset()
     defaults: Mapping[str, object] = field(default_factory=dict)

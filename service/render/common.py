@@ -68,3 +68,13 @@ def stamp(body: Mapping[str, Any]) -> str:
     if tree.get("digest"):
         parts.append(f"digest {str(tree['digest'])[:12]}")
     return ", ".join(parts)
+
+
+def assumption_text(item: Mapping[str, Any]) -> str:
+    """One entry of `costs.assumptions` in words, and how to sharpen it."""
+    if "price" in item:
+        return (
+            f"assumes the price {item['price']} = {format_value(item['value'])}, which no "
+            "primary source gives; set your own to refine"
+        )
+    return f"assumes {item['question']} = {format_value(item['value'])}; answer it to refine"

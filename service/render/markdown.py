@@ -10,6 +10,7 @@ from urllib.parse import quote
 from .common import (
     answer_origin,
     answer_text,
+    assumption_text,
     cost_total,
     money,
     number_range,
@@ -97,7 +98,8 @@ def _costs_table(costs: Mapping[str, Any]) -> list[str]:
         f"| **{escape(money(total['high']))}** "
         f"| {escape(costs['currency'])} per {escape(costs['period'])} |"
     )
-    return out
+    assumptions = [f"- {escape(assumption_text(a))}" for a in costs.get("assumptions", [])]
+    return [*out, "", *assumptions] if assumptions else out
 
 
 def _recommendation(body: Mapping[str, Any]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.templates import format_value
-from .common import answer_origin
+from .common import answer_origin, assumption_text
 from .common import money_range as _span
 
 
@@ -45,10 +45,7 @@ def render_text(body: dict[str, Any]) -> str:
             )
         total = costs["total"]
         lines.append(f"  Total: {_span(total['low'], total['high'])}")
-        for a in costs.get("assumptions", []):
-            lines.append(
-                f"  (assumes {a['question']} = {format_value(a['value'])}; answer it to refine)"
-            )
+        lines += [f"  ({assumption_text(a)})" for a in costs.get("assumptions", [])]
     if body["alternatives"]:
         lines += ["", "Alternatives:"]
         for alt in body["alternatives"]:
