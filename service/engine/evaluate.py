@@ -301,6 +301,28 @@ def _leaf_warning_dicts(warnings: tuple[Warning, ...], fill: Values) -> list[dic
     return out
 
 
+def _add_entries(
+    out: list[dict[str, Any]],
+    node: QuestionNode,
+    branch: Branch,
+    answers: tuple[object, ...],
+    outcome: Recommendation,
+) -> None:
+    rec = {"id": outcome.id, "title": outcome.title}
+    for answer in answers:
+        if node.lookup:
+            out.append({"question": node.qid, "answer": answer, "recommendation": rec})
+        else:
+            out.append(
+                {
+                    "question": node.qid,
+                    "answer": answer,
+                    "when": branch.label,
+                    "recommendation": rec,
+                }
+            )
+
+
 def _walk(
     node: Node | None, values: Mapping[str, object], qid: str, answer: object
 ) -> Recommendation | None:
@@ -397,18 +419,20 @@ class Result:
                 if branch is taken or (qid not in repeated and branch.child is taken.child):
                     continue
                 # For a range, one typical answer stands for the range (named in `when`).
-                for other in branch.samples if node.lookup else branch.samples[:1]:
+                answers = branch.samples if node.lookup else branch.samples[:1]
+                if qid not in repeated:
+                    # Asked once: every answer of the branch leads to the same place.
+                    outcome = _walk(branch.child, values, qid, None)
+                    if outcome is not None and outcome.id != current:
+                        _add_entries(out, node, branch, answers, outcome)
+                    continue
+                for other in answers:
                     if other == answer or (qid, other) in tried:
                         continue
                     tried.add((qid, other))
                     outcome = _walk(start, values, qid, other)
-                    if outcome is None or outcome.id == current:
-                        continue
-                    entry: dict[str, Any] = {"question": qid, "answer": other}
-                    if not node.lookup:
-                        entry["when"] = branch.label
-                    entry["recommendation"] = {"id": outcome.id, "title": outcome.title}
-                    out.append(entry)
+                    if outcome is not None and outcome.id != current:
+                        _add_entries(out, node, branch, (other,), outcome)
         return out
 
     def to_dict(self) -> dict[str, Any]:
