@@ -342,9 +342,15 @@ def parse_mermaid(text: str) -> Diagram:
 def test_mermaid_has_every_node_and_branch(tree: Tree) -> None:
     diagram = parse_mermaid(render_mermaid(tree))
     assert len(diagram.nodes) == len(tree.nodes)
+    # Answers of one question that lead to the same node share one edge.
     assert len(diagram.edges) == sum(
-        len(n.branches) for n in tree.nodes.values() if isinstance(n, QuestionNode)
+        len({b.target for b in n.branches})
+        for n in tree.nodes.values()
+        if isinstance(n, QuestionNode)
     )
+    assert len(set(diagram.edges)) == len(diagram.edges)
+    pairs = [(source, target) for source, _, target in diagram.edges]
+    assert len(set(pairs)) == len(pairs), "two edges between the same nodes overlap"
     assert "taken" not in diagram.classes and not diagram.link_styles
     # Leaves that recommend the same thing are still told apart.
     leaves = [label for label in diagram.nodes.values() if label.startswith("([")]
@@ -366,3 +372,30 @@ def test_mermaid_highlights_the_path_of_every_node(stop: Stop) -> None:
     if edges:
         assert edges[0][0] == f"n_{stop.tree.root}".replace("-", "_")
         assert edges[-1][2] in diagram.classes[end]
+
+
+@pytest.mark.parametrize(
+    "stop", STOPS[::7], ids=lambda s: f"{s.tree.id}-{s.tree.version}-{s.node_id}"
+)
+def test_the_path_view_draws_the_path_and_one_step_off_it(stop: Stop) -> None:
+    result, _ = evaluate(stop)
+    full = parse_mermaid(render_mermaid(stop.tree, result))
+    path = parse_mermaid(render_mermaid(stop.tree, result, path_only=True))
+    assert len(path.nodes) <= len(full.nodes)
+    on_path = {f"n_{s.node.id}".replace("-", "_") for s in result.steps}
+    assert on_path <= set(path.nodes)
+    end = "chosen" if result.complete else "waiting"
+    assert len(path.classes[end]) == 1
+    # The same walk is highlighted as in the full view.
+    walk = [path.edges[i][::2] for i in path.link_styles]
+    assert walk == [full.edges[i][::2] for i in full.link_styles]
+    # Every node drawn is on the path or one answer away from it.
+    for node in path.nodes:
+        assert (
+            node in on_path
+            or node in path.classes[end]
+            or any(
+                source in on_path | path.classes[end] and target == node
+                for source, _, target in path.edges
+            )
+        )

@@ -7,13 +7,15 @@ import flask
 from service.engine.evaluate import evaluate_tree, parse_text_answers
 
 from . import state
-from .errors import InvalidRequest
+from .errors import InvalidParameter, InvalidRequest
 from .schemas import MAX_ANSWERS
 
 bp = flask.Blueprint("diagram", __name__)
 
 MERMAID = "text/vnd.mermaid"
 PLAIN = "text/plain"
+# The whole tree, or the path taken with each answer off it one step deep (large trees).
+VIEWS = ("full", "path")
 
 
 @bp.get("/v1/trees/<tree_id>/diagram")
@@ -21,7 +23,10 @@ def diagram(tree_id: str) -> flask.Response:
     from service.render.mermaid import render_mermaid
 
     request = flask.request
-    pairs = {k: v for k, v in request.args.items() if k != "version"}
+    pairs = {k: v for k, v in request.args.items() if k not in ("version", "view")}
+    view = request.args.get("view", "full")
+    if view not in VIEWS:
+        raise InvalidParameter(f"view={view!r} is not offered; use one of {', '.join(VIEWS)}.")
     if len(pairs) > MAX_ANSWERS:
         raise InvalidRequest(
             f"At most {MAX_ANSWERS} answers.",
@@ -33,7 +38,8 @@ def diagram(tree_id: str) -> flask.Response:
     # (a browser shows it instead of downloading it).
     best = request.accept_mimetypes.best_match([MERMAID, PLAIN], default=MERMAID)
     response = flask.current_app.response_class(
-        render_mermaid(tree, result), content_type=f"{best}; charset=utf-8"
+        render_mermaid(tree, result, path_only=view == "path"),
+        content_type=f"{best}; charset=utf-8",
     )
     response.headers.update(state.documents().entry(tree).deprecation)
     return response

@@ -62,29 +62,59 @@ def node_ids(tree: Tree) -> dict[str, str]:
     return out
 
 
-def render_mermaid(tree: Tree, result: Result | None = None) -> str:
-    """`flowchart TD` of the tree; with a result, its path and where it ended are styled."""
+def _shown(tree: Tree, result: Result | None, path_only: bool) -> tuple[list[str], set[str]]:
+    """The node ids to draw, and those whose answers are drawn: every node, or the path
+    taken and where it ended, each with the nodes one answer away."""
+    if not path_only:
+        return list(tree.nodes), set(tree.nodes)
+    on_path = [step.node.id for step in result.steps] if result is not None else []
+    end = result.node.id if result is not None else tree.root
+    expanded = {*on_path, end}
+    keep = set(expanded)
+    for node_id in expanded:
+        node = tree.nodes[node_id]
+        if isinstance(node, QuestionNode):
+            keep.update(b.target for b in node.branches)
+    return [n for n in tree.nodes if n in keep], expanded
+
+
+def render_mermaid(tree: Tree, result: Result | None = None, *, path_only: bool = False) -> str:
+    """`flowchart TD` of the tree; with a result, its path and where it ended are styled.
+
+    `path_only` draws the path taken and each answer off it one step deep, so a large tree
+    stays legible at page width. Answers of one question that lead to the same node share
+    one edge, so edges never overlap.
+    """
     ids = node_ids(tree)
+    shown, expanded = _shown(tree, result, path_only)
+    drawn = set(shown)
     lines = ["flowchart TD"]
     edges: dict[tuple[str, int], int] = {}
     edge_lines: list[str] = []
     # Leaves that share a recommendation are told apart by their node id.
     titles = Counter(n.recommendation.title for n in tree.nodes.values() if isinstance(n, Leaf))
-    for node_id, node in tree.nodes.items():
+    for node_id in shown:
+        node = tree.nodes[node_id]
         mid = ids[node_id]
         if isinstance(node, QuestionNode):
             lines.append(f"    {mid}{{{label(node.question.prompt)}}}")
+            targets: dict[str, list[int]] = {}
             for i, branch in enumerate(node.branches):
-                edges[(node_id, i)] = len(edge_lines)
-                edge_lines.append(f"    {mid} -->|{label(branch.label, 60)}| {ids[branch.target]}")
+                if node_id in expanded and branch.target in drawn:
+                    targets.setdefault(branch.target, []).append(i)
+            for target, indexes in targets.items():
+                for i in indexes:
+                    edges[(node_id, i)] = len(edge_lines)
+                text = " / ".join(node.branches[i].label for i in indexes)
+                edge_lines.append(f"    {mid} -->|{label(text, 60)}| {ids[target]}")
         else:
             title = node.recommendation.title
             text = f"{title} · {node_id}" if titles[title] > 1 else title
             lines.append(f"    {mid}([{label(text)}])")
     lines += edge_lines
     lines += [f"    {s}" for s in STYLES]
-    questions = [ids[n] for n, node in tree.nodes.items() if isinstance(node, QuestionNode)]
-    leaves = [ids[n] for n, node in tree.nodes.items() if isinstance(node, Leaf)]
+    questions = [ids[n] for n in shown if isinstance(tree.nodes[n], QuestionNode)]
+    leaves = [ids[n] for n in shown if isinstance(tree.nodes[n], Leaf)]
     if questions:
         lines.append(f"    class {','.join(questions)} question")
     if leaves:
