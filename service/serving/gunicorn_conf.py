@@ -10,8 +10,7 @@ Used as ``gunicorn -c python:service.serving.gunicorn_conf service.wsgi:app``.
 - GUNICORN_TIMEOUT (15 s): a request costs milliseconds; a worker silent this long is
   stuck and is replaced.
 - GUNICORN_READ_TIMEOUT (10 s, below GUNICORN_TIMEOUT): the time a client has to send
-  its whole request; a slower one gets 408 (service.serving.worker), so a slow client
-  never holds a worker until the arbiter kills it.
+  its whole request (a slower one gets 408), and to go on reading its response.
 - GUNICORN_GRACEFUL_TIMEOUT (20 s): with a 5 s preStop pause it fits in the pod's 30 s
   termination grace period.
 - GUNICORN_MAX_REQUESTS / GUNICORN_MAX_REQUESTS_JITTER (20000 / 2000): workers are
@@ -20,10 +19,14 @@ Used as ``gunicorn -c python:service.serving.gunicorn_conf service.wsgi:app``.
 - GUNICORN_LIMIT_REQUEST_FIELDS (50): a proxy adds a handful of headers to a client's.
 - GUNICORN_LIMIT_REQUEST_FIELD_SIZE (8190): room for long tokens and a portal's cookies.
 - GUNICORN_BACKLOG (2048).
-- The worker class is sync: evaluations are CPU-bound, so threads would only contend
-  for the interpreter lock; a proxy in front (Ingress, Gateway) buffers slow clients.
+- The worker (service.serving.worker) reads every connection's request in an event
+  loop and runs the app once it is whole, then leaves the response to the loop: slow
+  or idle clients cost a socket, not a worker. Evaluations are CPU-bound, so threads
+  would only contend for the interpreter lock.
+- GUNICORN_WORKER_CONNECTIONS (1000): open connections one worker holds at most.
 - PROMETHEUS_MULTIPROC_DIR (a new temporary directory): its ``*.db`` files are removed
-  at start so counts from an earlier run are not added to this one's.
+  at start so counts from an earlier run are not added to this one's; a dead worker's
+  counters are folded into one file, so restarts do not fill the directory.
 """
 
 from __future__ import annotations
@@ -61,7 +64,16 @@ loglevel = _settings["loglevel"]
 
 # The worker reads its deadline from the environment it inherits.
 os.environ["GUNICORN_READ_TIMEOUT"] = str(_settings["read_timeout"])
-worker_class = "service.serving.worker.SyncWorker"
+worker_class = "service.serving.worker.EventLoopWorker"
+try:
+    worker_connections = runtime.env_int(
+        os.environ, ("GUNICORN_WORKER_CONNECTIONS",), 1000, minimum=16, maximum=65536
+    )
+except runtime.SettingError as exc:
+    raise SystemExit(f"netadvisor: {exc}") from None
+# The loop writes responses from memory; sendfile would block on a client that stops
+# reading a large asset.
+sendfile = False
 
 # Load the app, and so the trees, the pricing file and the auth settings, in the
 # master before the port is bound: a bad configuration exits non-zero with its message
@@ -101,11 +113,46 @@ logger_class = AppAccessLogger
 
 
 def child_exit(server: Any, worker: Any) -> None:
-    """Drop a dead worker's live gauges from the multiprocess metrics."""
-    del server
+    """Drop a dead worker's live gauges and fold its counters into the exited total."""
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid, str(_metrics_dir))  # type: ignore[no-untyped-call]
+    try:
+        compact_metrics(Path(_metrics_dir), worker.pid)
+    except (OSError, ValueError) as exc:
+        server.log.warning("could not compact metrics of worker %s: %s", worker.pid, exc)
+
+
+def compact_metrics(directory: Path, pid: int) -> None:
+    """Add a dead process's counter and histogram values to ``<kind>_exited.db`` and
+    remove its files, so the directory holds one file per kind and live worker.
+
+    Counters must never go down: the exited file is rebuilt aside and renamed into place
+    before the dead file is removed, so a scrape in between may count the dead worker
+    twice for an instant but never zero times.
+    """
+    from prometheus_client.mmap_dict import MmapedDict
+
+    for kind in ("counter", "histogram"):
+        dead = directory / f"{kind}_{pid}.db"
+        if not dead.exists():
+            continue
+        total = directory / f"{kind}_exited.db"
+        merged: dict[str, float] = {}
+        sources = [total, dead] if total.exists() else [dead]
+        for source in sources:
+            for key, value, _timestamp, _pos in MmapedDict.read_all_values_from_file(source):  # type: ignore[no-untyped-call]
+                merged[key] = merged.get(key, 0.0) + value
+        fresh = directory / f".{kind}_exited.tmp"
+        fresh.unlink(missing_ok=True)
+        store = MmapedDict(str(fresh))  # type: ignore[no-untyped-call]
+        try:
+            for key, value in merged.items():
+                store.write_value(key, value, 0.0)  # type: ignore[no-untyped-call]
+        finally:
+            store.close()  # type: ignore[no-untyped-call]
+        fresh.replace(total)
+        dead.unlink()
 
 
 def on_exit(server: Any) -> None:

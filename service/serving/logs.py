@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import flask
+import orjson
 from pythonjsonlogger.orjson import OrjsonFormatter
 
 from service.serving.context import context_fields
+from service.serving.events import MAX_LINE, bounded_json
 
 
 class JsonFormatter(OrjsonFormatter):
@@ -37,6 +39,20 @@ class JsonFormatter(OrjsonFormatter):
         for key, value in record.__dict__.items():
             if key not in skip:
                 log_data[key] = value
+
+    def jsonify_log_record(self, log_data: dict[str, Any]) -> str:
+        line = super().jsonify_log_record(log_data)
+        # One write of at most PIPE_BUF bytes with the handler's newline (see
+        # service.serving.events); most lines are far shorter, so bytes are counted
+        # only when the characters could reach the limit.
+        if len(line) < MAX_LINE // 4 or len(line.encode()) < MAX_LINE:
+            return line
+        return bounded_json(
+            log_data,
+            option=orjson.OPT_NON_STR_KEYS,
+            default=self.json_default or str,
+            limit=MAX_LINE - 1,
+        ).decode()
 
 
 class RequestContextFilter(logging.Filter):
