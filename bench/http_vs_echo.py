@@ -24,6 +24,8 @@ from typing import Any
 from bench import common, loadgen
 
 ANSWERS = {
+    "platform": "on-prem",
+    "current_cni": "none",
     "network_policy": True,
     "l7_visibility": True,
     "encryption": True,

@@ -43,6 +43,7 @@ EVALUATE_PATH = "/v1/trees/service-mesh/evaluate"
 EVALUATE_BODY = json.dumps(
     {
         "answers": {
+            "platform": "aws",
             "microservices": 12,
             "mtls_required": True,
             "advanced_traffic": False,

@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.facts import derive
 
+from .errors import MalformedBody
 from .io import json_response, read_json
 from .schemas import load_facts
 
@@ -32,9 +33,14 @@ def read_body_with_facts() -> Any:
     facts)."""
     app = flask.current_app
     flask.request.max_content_length = int(app.config["FACTS_MAX_BYTES"])
-    body = read_json()
-    length = flask.request.content_length or 0
-    if length > int(app.config["MAX_BODY_BYTES"]) and not _carries_facts(body):
+    oversized = (flask.request.content_length or 0) > int(app.config["MAX_BODY_BYTES"])
+    try:
+        body = read_json()
+    except MalformedBody:
+        if oversized:  # past the ordinary limit, a body that does not parse is too large
+            raise RequestEntityTooLarge() from None
+        raise
+    if oversized and not _carries_facts(body):
         raise RequestEntityTooLarge()
     return body
 
