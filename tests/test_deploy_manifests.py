@@ -22,7 +22,7 @@ from service.serving.runtime import settings_from_env
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "k8s"
-VARIANTS = {"ingress": K8S, "gateway-api": K8S / "gateway-api"}
+VARIANTS = {"ingress": K8S, "gateway-api": K8S / "gateway-api", "local": K8S / "local"}
 
 
 def render(directory: Path) -> list[dict[str, Any]]:
@@ -96,7 +96,9 @@ def test_ports_line_up_from_route_to_process(docs: list[dict[str, Any]]) -> None
     assert service_port["targetPort"] == port["name"]
     ingresses = [d for d in docs if d["kind"] == "Ingress"]
     routes = [d for d in docs if d["kind"] == "HTTPRoute"]
-    assert len(ingresses) + len(routes) == 1
+    # One entry point, except on a local cluster, reached by `kubectl port-forward`.
+    local = container(docs)["image"].endswith(":dev")
+    assert len(ingresses) + len(routes) == (0 if local else 1)
     for ingress in ingresses:
         annotations = ingress["metadata"]["annotations"]
         assert "cert-manager.io/cluster-issuer" in annotations
@@ -255,3 +257,12 @@ def test_shipped_configuration_loads_and_applies(
         for tree in trees:
             assert tree.prices[name] == value
             assert bundled.get(tree.id, tree.version).prices[name] != value
+
+
+def test_the_local_variant_runs_the_loaded_image_without_pulling() -> None:
+    docs = render(K8S / "local")
+    spec = container(docs)
+    assert spec["image"] == "netadvisor:dev"
+    assert spec["imagePullPolicy"] == "IfNotPresent"
+    production = container(render(K8S))
+    assert production["imagePullPolicy"] == "Always"

@@ -17,7 +17,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "k8s"
-VARIANTS = {"ingress": K8S, "gateway-api": K8S / "gateway-api"}
+VARIANTS = {"ingress": K8S, "gateway-api": K8S / "gateway-api", "local": K8S / "local"}
 KUBERNETES_VERSION = "1.37.0"
 INSTALL = "scripts/install-static-checkers"
 # Kinds defined by CRDs: kubernetes-validate ships schemas for built-in kinds only.
