@@ -289,3 +289,40 @@ def test_facts_fill_open_questions_and_explicit_answers_win(catalog: Catalog) ->
     assert steps["external"]["evidence"].startswith("Service/default/web")
     assert steps["services"]["answer"] == 3 and "from_facts" not in steps["services"]
     assert steps["protocol"]["defaulted"] is True and "from_facts" not in steps["protocol"]
+
+
+def test_a_factor_can_count_what_is_above_a_tier(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load((TREES / "example" / "1.0.0.yaml").read_text(encoding="utf-8"))
+    # "The first 5 together, then each": a block price plus (services - 5) extra ones.
+    data["recommendations"]["loadbalancer"]["costs"] = [
+        {
+            "id": "block",
+            "label": "First five",
+            "low": [18.25],
+            "high": [18.25],
+            "basis": "The first 5 together",
+            "source": "aws-elb-pricing",
+        },
+        {
+            "id": "extra",
+            "label": "Each further one",
+            "low": ["services - 5", 7.3],
+            "high": ["services - 5", 7.3],
+            "basis": "{services} in all",
+            "source": "aws-elb-pricing",
+        },
+    ]
+    data["tests"] = [t for t in data["tests"] if "costs" not in t["expect"]]
+    (tmp_path / "example").mkdir()
+    (tmp_path / "example" / "1.0.0.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    catalog = Catalog.load(tmp_path)
+    three = catalog.evaluate("example", {"external": True, "protocol": "tcp", "services": 3})
+    eight = catalog.evaluate("example", {"external": True, "protocol": "tcp", "services": 8})
+    assert three.to_dict()["costs"]["total"]["low"] == 18.25
+    assert eight.to_dict()["costs"]["total"]["low"] == round(18.25 + 3 * 7.3, 2)
+    from service.engine import audit
+
+    formulas = [c["low"] for c in audit(catalog.get("example"))["costs"]]
+    assert "max(0, services - 5) x 7.30" in formulas

@@ -12,8 +12,14 @@ from .templates import format_value
 ASSUMPTION_PREFIX = "Assumption"
 
 
+def _factor(kind: str, ref: Any) -> str:
+    if kind == "excess":
+        return f"max(0, {ref[0]} - {ref[1]})"
+    return format_value(ref)
+
+
 def _factors(factors: tuple[tuple[str, Any], ...]) -> str:
-    return " x ".join(format_value(ref) for _, ref in factors) or "1"
+    return " x ".join(_factor(kind, ref) for kind, ref in factors) or "1"
 
 
 def _cost(where: str, item: CostItem) -> dict[str, Any]:

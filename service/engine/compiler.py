@@ -39,6 +39,7 @@ from .model import (
     TestCase,
     Tree,
     Warning,
+    factor_question,
 )
 from .schema import TREE_SCHEMA, iter_schema_errors
 from .templates import Template
@@ -279,6 +280,10 @@ def _with_default(question: Question, default: object) -> Question:
     return replace(question, default=default)
 
 
+# "zones - 1": the part of an integer answer above N, never below 0.
+_EXCESS = re.compile(r"([a-z][a-z0-9_]*)\s*-\s*([0-9]{1,6})")
+
+
 def _factors(
     check: _Checker,
     where: str,
@@ -301,6 +306,10 @@ def _factors(
             if questions[f].type != "integer":
                 check.problem(at, f"question {f!r} is {questions[f].type}; factors need integer")
             out.append(("answer", f))
+        elif isinstance(f, str) and (m := _EXCESS.fullmatch(f)) and m.group(1) in questions:
+            if questions[m.group(1)].type != "integer":
+                check.problem(at, f"question {m.group(1)!r} is not integer; factors need integer")
+            out.append(("excess", (m.group(1), int(m.group(2)))))
         elif isinstance(f, str):
             check.unknown(
                 at,
@@ -579,8 +588,8 @@ def _check_cost_factors(
             continue
         have = answered.get(node_id, frozenset())
         for item in node.costs:
-            names = {name for kind, name in item.low + item.high if kind == "answer"}
-            for name in sorted(names):
+            names = {factor_question(f) for f in item.low + item.high} - {None}
+            for name in sorted(n for n in names if n is not None):
                 if name in have or questions[name].default is not None:
                     continue
                 check.problem(

@@ -16,6 +16,7 @@ from .model import (
     Recommendation,
     Tree,
     Warning,
+    factor_question,
 )
 from .templates import Values
 
@@ -208,11 +209,17 @@ def _cost_value(
             total *= ref
         elif kind == "price":
             total *= prices[ref]
-        else:
+        elif kind == "answer":
             answer = values.get(ref)
             if not isinstance(answer, int):
                 return None
             total *= answer
+        else:
+            name, above = ref
+            answer = values.get(name)
+            if not isinstance(answer, int):
+                return None
+            total *= max(0, answer - above)
     return round(total, 2)
 
 
@@ -238,9 +245,11 @@ def costs_dict(
     guesses = tree.assumed_prices if tree is not None else frozenset()
     low_total = high_total = 0.0
     for item in items:
-        for kind, ref in item.low + item.high:
-            if kind == "answer" and ref not in given and ref in values:
-                assumed[ref] = values[ref]
+        for factor in item.low + item.high:
+            kind, ref = factor
+            name = factor_question(factor)
+            if name is not None and name not in given and name in values:
+                assumed[name] = values[name]
             elif (
                 kind == "price"
                 and ref in guesses

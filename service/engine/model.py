@@ -168,7 +168,19 @@ class Command:
         return {"command": self.command, "meaning": self.meaning}
 
 
-Factor = tuple[Literal["number", "answer", "price"], Any]
+# A cost factor: a number, a price name, an integer answer, or the part of an integer
+# answer above N ("excess", (question, N)), for tiers such as "the first 5 rules together".
+Factor = tuple[Literal["number", "answer", "price", "excess"], Any]
+
+
+def factor_question(factor: Factor) -> str | None:
+    """The question a factor reads, if any."""
+    kind, ref = factor
+    if kind == "answer":
+        return str(ref)
+    if kind == "excess":
+        return str(ref[0])
+    return None
 
 
 @dataclass(frozen=True, slots=True)
