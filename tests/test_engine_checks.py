@@ -42,6 +42,11 @@ EXPECTED = {
     "too-deep": ("line", "nesting deeper than 32 levels"),
     "wrong-file-name": ("", "tree files are named <version>.yaml"),
     "not-a-mapping": ("", "must be a mapping"),
+    "duplicate-key": ("line 4", "duplicate key 'title' (first on line 3)"),
+    "bad-date": ("as_of", "'2026-13-45' is not a date (month must be in 1..12)"),
+    "huge-integer": ("line 38", "18446744073709551615 is over the limit"),
+    "infinite-factor": ("line 65", ".inf is not a finite number"),
+    "redos-pattern": ("questions[3].pattern", "question 'kernel' is refused"),
 }
 
 
@@ -104,3 +109,58 @@ def test_an_empty_directory_is_refused(tmp_path: Path) -> None:
 def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TreeCheckError, match="not a directory"):
         Catalog.load(tmp_path / "nowhere")
+
+
+EXAMPLE = BROKEN.parent.parent / "trees" / "example" / "1.0.0.yaml"
+
+
+def _tree_with(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    text = EXAMPLE.read_text()
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    (tmp_path / "example").mkdir()
+    (tmp_path / "example" / "1.0.0.yaml").write_text(text)
+    return tmp_path
+
+
+_PATTERN = (
+    "    format: version              # a string compared as a version: 5.10 > 5.9\n"
+    '    default: "6.1"\n'
+)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"(a+)+$", r"(a|a)*", r"([a-z]+)*x", r"(\w+\d*)+", r"(x+x+)+y", r"\d+\d+\d+!", r"(a)\1"],
+)
+def test_a_catastrophic_pattern_is_refused_naming_the_question(
+    tmp_path: Path, pattern: str
+) -> None:
+    trees = _tree_with(tmp_path, (_PATTERN, f"    pattern: '{pattern}'\n    default: zz\n"))
+    with pytest.raises(TreeCheckError) as info:
+        Catalog.load(trees)
+    assert "questions[3].pattern" in str(info.value)
+    assert "question 'kernel' is refused" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "sample"),
+    [
+        (r"^[a-z0-9-]+$", "a-1"),
+        (r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", "a.b-c"),
+        (r"[0-9]{1,3}(\.[0-9]{1,3}){3}", "10.0.0.1"),
+        (r"(?:[^,]+,)*[^,]+", "a,b"),
+    ],
+)
+def test_ordinary_patterns_pass_and_answers_are_length_capped(
+    tmp_path: Path, pattern: str, sample: str
+) -> None:
+    from service.engine import InvalidAnswers
+
+    trees = _tree_with(tmp_path, (_PATTERN, f"    pattern: '{pattern}'\n    default: {sample}\n"))
+    catalog = Catalog.load(trees)
+    question = catalog.get("example").questions["kernel"]
+    assert question.coerce(sample) == sample
+    with pytest.raises(InvalidAnswers, match="longer than 200 characters"):
+        catalog.evaluate("example", {"kernel": "1" * 201})

@@ -181,3 +181,44 @@ def test_body_read_past_the_deadline_raises_for_the_app(
     client.settimeout(0.2)
     with pytest.raises(TimeoutError):
         client.recv(10)  # nothing was written: the app answers
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [(None, 30.0), ("", 30.0), (5, 5.0), ("2.5", 2.5), (86400, 86400.0)]
+)
+def test_token_reload_interval_is_read(value: object, seconds: float) -> None:
+    from service.serving.auth import reload_seconds
+
+    assert reload_seconds(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["abc", -1, 0, "0.5", "nan", "inf", True, 86401, [1]])
+def test_a_bad_token_reload_interval_names_the_variable(value: object) -> None:
+    from service.serving.auth import AuthConfigError, reload_seconds
+
+    with pytest.raises(AuthConfigError, match=r"NETADVISOR_API_TOKENS_RELOAD_SECONDS=.* from 1"):
+        reload_seconds(value)
+
+
+@pytest.mark.parametrize("raw", ["", " ", "[]", '[""]', "null", " , "])
+def test_set_but_empty_tokens_fail_closed_when_settings_are_read(
+    monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    import flask
+
+    from service.serving.auth import AuthConfigError, token_store_from_config
+
+    monkeypatch.setenv("NETADVISOR_API_TOKENS", raw)
+    app = flask.Flask("settings-test")
+    app.config.from_prefixed_env("NETADVISOR")
+    with pytest.raises(AuthConfigError, match="NETADVISOR_API_TOKENS is set but holds no token"):
+        token_store_from_config(app.config)
+
+
+def test_unset_tokens_mean_no_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
+    import flask
+
+    from service.serving.auth import token_store_from_config
+
+    monkeypatch.delenv("NETADVISOR_API_TOKENS", raising=False)
+    assert not token_store_from_config(flask.Config(".")).enabled

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from .errors import (
     did_you_mean,
 )
 from .evaluate import Result, evaluate_tree
-from .loader import YamlRefused, read_tree_file
+from .loader import YamlRefused, read_tree_file, read_yaml_file
 from .model import Tree, Warning
 from .templates import Template
 
@@ -40,6 +41,35 @@ def _display(path: Path, base: Path) -> str:
         return str(path)
 
 
+def _file_problem(shown: str, exc: YamlRefused | yaml.YAMLError | OSError) -> Problem:
+    """The problem a file that cannot be read or parsed has, with its line when known."""
+    if isinstance(exc, YamlRefused):
+        return Problem(shown, f"line {exc.line}" if exc.line else "", exc.message)
+    if isinstance(exc, yaml.YAMLError):
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        what = getattr(exc, "problem", None) or "not valid YAML"
+        return Problem(shown, where, f"not valid YAML: {what}")
+    return Problem(shown, "", f"cannot read: {exc.strerror or exc.__class__.__name__}")
+
+
+def _listing(directory: Path, shown: str, problems: list[Problem]) -> list[Path]:
+    """A directory's entries, sorted; an unreadable directory is a problem, not a crash."""
+    try:
+        return sorted(directory.iterdir())
+    except OSError as exc:
+        problems.append(Problem(shown, "", f"cannot list the directory: {exc.strerror}"))
+        return []
+
+
+def _is_dir(path: Path, base: Path, problems: list[Problem]) -> bool:
+    try:
+        return path.is_dir()
+    except OSError as exc:  # is_dir() raises on EACCES (a parent without search permission)
+        problems.append(Problem(_display(path, base), "", f"cannot read: {exc.strerror}"))
+        return False
+
+
 def load_directory(directory: Path) -> tuple[list[Tree], list[Problem]]:
     """Compile every `<tree-id>/<version>.yaml` below `directory`, collecting problems."""
     trees: list[Tree] = []
@@ -47,37 +77,29 @@ def load_directory(directory: Path) -> tuple[list[Tree], list[Problem]]:
     if not directory.is_dir():
         problems.append(Problem(str(directory), "", "not a directory of decision trees"))
         return trees, problems
-    for tree_dir in sorted(p for p in directory.iterdir() if p.is_dir()):
-        if tree_dir.name.startswith((".", "_")):
+    for tree_dir in _listing(directory, str(directory), problems):
+        if tree_dir.name.startswith((".", "_")) or not _is_dir(tree_dir, directory, problems):
             continue
-        for path in sorted(tree_dir.iterdir()):
+        for path in _listing(tree_dir, _display(tree_dir, directory), problems):
             shown = _display(path, directory)
             if path.name.startswith("."):
                 continue
-            if path.suffix != ".yaml" or not path.is_file():
-                problems.append(
-                    Problem(
-                        shown,
-                        "",
-                        "unexpected file; tree files are named <version>.yaml, like 1.0.0.yaml",
-                    )
-                )
-                continue
             try:
+                if path.suffix != ".yaml" or not path.is_file():
+                    problems.append(
+                        Problem(
+                            shown,
+                            "",
+                            "unexpected file; tree files are named <version>.yaml, like 1.0.0.yaml",
+                        )
+                    )
+                    continue
                 raw = read_tree_file(path)
                 trees.append(compile_tree(raw, shown))
             except TreeCheckError as exc:
                 problems.extend(exc.problems)
-            except YamlRefused as exc:
-                where = f"line {exc.line}" if exc.line else ""
-                problems.append(Problem(shown, where, exc.message))
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f"line {mark.line + 1}" if mark is not None else ""
-                what = getattr(exc, "problem", None) or "not valid YAML"
-                problems.append(Problem(shown, where, f"not valid YAML: {what}"))
-            except OSError as exc:
-                problems.append(Problem(shown, "", f"cannot read: {exc.strerror}"))
+            except (YamlRefused, yaml.YAMLError, OSError) as exc:
+                problems.append(_file_problem(shown, exc))
     return trees, problems
 
 
@@ -88,9 +110,17 @@ def _load_pricing_file(
     shown = str(path)
     problems: list[Problem] = []
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return {}, {}, [Problem(shown, "", f"cannot read the pricing file: {exc}")]
+        # The same reader as tree files: size cap, no aliases or tags, no duplicate keys,
+        # finite and bounded numbers.
+        data, _ = read_yaml_file(path)
+    except (YamlRefused, yaml.YAMLError, OSError) as exc:
+        problem = _file_problem(shown, exc)
+        what, hint = problem.message, None
+        if isinstance(exc, OSError):
+            what = exc.strerror or type(exc).__name__
+            hint = "check --pricing-file or NETADVISOR_PRICING_FILE"
+        problem = replace(problem, message=f"cannot read the pricing file: {what}", suggestion=hint)
+        return {}, {}, [problem]
     if not isinstance(data, dict) or set(data) - {"prices", "trees"}:
         return (
             {},
@@ -124,7 +154,12 @@ def _load_pricing_file(
                         f"did you mean {close!r}?" if close else None,
                     )
                 )
-            elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+            ):
                 problems.append(Problem(shown, f"{where}.{name}", "expected a number >= 0"))
             else:
                 out[str(name)] = float(value)
@@ -132,7 +167,11 @@ def _load_pricing_file(
 
     shared = numbers(data.get("prices", {}), "prices", known)
     per_tree: dict[str, dict[str, float]] = {}
-    for tree_id, block in (data.get("trees") or {}).items():
+    tree_blocks = data.get("trees") or {}
+    if not isinstance(tree_blocks, dict):
+        problems.append(Problem(shown, "trees", "expected a mapping of tree id to prices"))
+        tree_blocks = {}
+    for tree_id, block in tree_blocks.items():
         if tree_id not in tree_ids:
             close = did_you_mean(str(tree_id), tree_ids)
             problems.append(
@@ -154,7 +193,13 @@ def _priced(tree: Tree, shared: Mapping[str, float], own: Mapping[str, float]) -
     if not changes:
         return tree
     pricing = {n: replace(p, value=changes.get(n, p.value)) for n, p in tree.pricing.items()}
-    return replace(tree, pricing=pricing, prices={n: p.value for n, p in pricing.items()})
+    # A price the deployment set is the team's own figure, no longer an assumption.
+    return replace(
+        tree,
+        pricing=pricing,
+        prices={n: p.value for n, p in pricing.items()},
+        assumed_prices=tree.assumed_prices - changes.keys(),
+    )
 
 
 def _with_notice(tree: Tree, current: Tree | None) -> Tree:
@@ -202,7 +247,8 @@ class Catalog:
                 Problem(str(base), "", "no tree files found (<tree-id>/<version>.yaml)")
             )
         if pricing_file is not None:
-            shared, per_tree, found = _load_pricing_file(Path(pricing_file), by_key)
+            # str(): a JSON-decoded NETADVISOR_PRICING_FILE=5 arrives as a number.
+            shared, per_tree, found = _load_pricing_file(Path(str(pricing_file)), by_key)
             problems.extend(found)
             by_key = {k: _priced(t, shared, per_tree.get(t.id, {})) for k, t in by_key.items()}
         if problems:
@@ -260,9 +306,14 @@ class Catalog:
         *,
         version: str | None = None,
         pricing: Mapping[str, object] | None = None,
+        ask_all: bool = False,
+        facts: Mapping[str, tuple[object, str]] | None = None,
     ) -> Result:
-        """Evaluate one tree version with the caller's answers and optional price overrides."""
-        return evaluate_tree(self.get(tree_id, version), answers, pricing)
+        """Evaluate one tree version with the caller's answers and optional price overrides;
+        `ask_all` and `facts` as in `evaluate_tree`."""
+        return evaluate_tree(
+            self.get(tree_id, version), answers, pricing, ask_all=ask_all, facts=facts
+        )
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 Version = tuple[int, int, int]
-VERSION_RE = re.compile(r"^(\d{1,6})\.(\d{1,6})(?:\.(\d{1,6}))?$")
-_INT_RANGE = re.compile(r"^(-?\d+)\s*-\s*(-?\d+)$")
-_COMPARISON = re.compile(r"^(<=|>=|<|>|==)?\s*(\S+)$")
+# [0-9], not \d: \d also matches other scripts' digits (full-width ones), which int() takes.
+VERSION_RE = re.compile(r"([0-9]{1,6})\.([0-9]{1,6})(?:\.([0-9]{1,6}))?")
+# What may follow MAJOR.MINOR.PATCH in a kernel release string, as `uname -r` prints it:
+# 6.1.109-118.189.amzn2023.x86_64, 5.15.0-1057-aws, 4.18.0-553.el8_10.x86_64.
+_KERNEL_SUFFIX = re.compile(r"[-+~_][A-Za-z0-9._+~-]{0,100}")
+# Whole numbers in conditions: ASCII digits, at most ten of them (answers are bounded far
+# below that, and int() of a long digit string is slow or refused).
+_NUMBER = r"-?[0-9]{1,10}"
+_INT_RANGE = re.compile(rf"({_NUMBER})\s*-\s*({_NUMBER})", re.ASCII)
+_COMPARISON = re.compile(r"(<=|>=|<|>|==)?\s*(\S+)", re.ASCII)
+_INT = re.compile(_NUMBER)
+_VERSION_BOUND = re.compile(r"\s*(<|>=)\s*(\S+)\s*", re.ASCII)
 INFINITY = float("inf")
 
 INTEGER_FORMS = "N, A-B, < N, <= N, > N or >= N (for example '< 20', '20-49', '>= 50')"
@@ -20,14 +29,31 @@ class ConditionError(ValueError):
     """A `when` that cannot be read; the message says which forms are accepted."""
 
 
-@lru_cache(maxsize=4096)  # answers repeat; parsing once per distinct string keeps walks cheap
-def parse_version(text: str) -> Version | None:
-    """'5.10' -> (5, 10, 0); None when the text is not MAJOR.MINOR[.PATCH]."""
-    match = VERSION_RE.match(text.strip())
+def _plain_version(text: str) -> Version | None:
+    """'5.10' -> (5, 10, 0); None when the text is not exactly MAJOR.MINOR[.PATCH]."""
+    match = VERSION_RE.fullmatch(text)
     if not match:
         return None
     major, minor, patch = match.groups()
     return int(major), int(minor), int(patch or 0)
+
+
+@lru_cache(maxsize=4096)  # answers repeat; parsing once per distinct string keeps walks cheap
+def parse_version(text: str) -> Version | None:
+    """An answer as a version: MAJOR.MINOR[.PATCH], or a kernel release string whose
+    MAJOR.MINOR.PATCH prefix is the version ('5.15.0-1057-aws' -> (5, 15, 0)).
+
+    None when it is neither; digits are ASCII only.
+    """
+    text = text.strip()
+    plain = _plain_version(text)
+    if plain is not None:
+        return plain
+    match = VERSION_RE.match(text)
+    if match is None or match.group(3) is None or not _KERNEL_SUFFIX.fullmatch(text, match.end()):
+        return None
+    major, minor, patch = match.groups()
+    return int(major), int(minor), int(patch)
 
 
 def format_version(version: Version) -> str:
@@ -53,20 +79,21 @@ def parse_int_condition(when: object, minimum: int, maximum: int | None) -> IntR
     text = str(when).strip()
     low: float
     high: float
-    match = _INT_RANGE.match(text)
+    match = _INT_RANGE.fullmatch(text)
     if match:
         low, high = int(match.group(1)), int(match.group(2))
         if low > high:
             raise ConditionError(f"range {text!r} is empty: write the lower bound first")
     else:
-        match = _COMPARISON.match(text)
+        match = _COMPARISON.fullmatch(text)
         if not match:
             raise ConditionError(f"cannot read {text!r}; expected one of {INTEGER_FORMS}")
         op, number = match.group(1) or "==", match.group(2)
-        try:
-            n = int(number)
-        except ValueError:
-            raise ConditionError(f"{number!r} is not a whole number; {INTEGER_FORMS}") from None
+        if not _INT.fullmatch(number):
+            raise ConditionError(
+                f"{number[:40]!r} is not a whole number of at most 10 digits; {INTEGER_FORMS}"
+            )
+        n = int(number)
         low, high = {
             "==": (n, n),
             "<": (-INFINITY, n - 1),
@@ -100,8 +127,9 @@ def parse_version_condition(when: object) -> VersionRange:
     low: Version | None = None
     high: Version | None = None
     for part in when.split(","):
-        match = re.match(r"^\s*(<|>=)\s*(\S+)\s*$", part)
-        version = parse_version(match.group(2)) if match else None
+        match = _VERSION_BOUND.fullmatch(part)
+        # Conditions take plain versions only; kernel release suffixes are for answers.
+        version = _plain_version(match.group(2)) if match else None
         if not match or version is None:
             raise ConditionError(f"cannot read {part.strip()!r}; expected {VERSION_FORMS}")
         if match.group(1) == ">=":

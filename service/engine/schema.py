@@ -9,9 +9,10 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from .errors import did_you_mean
+from .patterns import unsafe_pattern
 
 TREE_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"
+SEMVER = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"  # ASCII digits only
 QUESTION_ID = r"^[a-z][a-z0-9_]*$"
 ITEM_ID = r"^[a-z0-9][a-z0-9_-]*$"
 WARNING_CODE = r"^[A-Z][A-Z0-9_]*$"
@@ -43,8 +44,12 @@ class YamlDate(fields.Field[dt.date]):
         if isinstance(value, str):
             try:
                 return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
+            except ValueError as exc:
+                # The loader leaves a date that does not exist (2026-13-45) as text.
+                shown = value if len(value) <= 40 else value[:40] + "..."
+                raise ValidationError(
+                    f"{shown!r} is not a date ({exc}); write YYYY-MM-DD"
+                ) from None
         raise ValidationError("expected a date written as YYYY-MM-DD")
 
 
@@ -82,6 +87,18 @@ class QuestionSchema(_Strict):
     pattern = _str(required=False)
     format = fields.Str(validate=validate.OneOf(["version"]))
     default = fields.Raw(allow_none=False)
+
+    @validates_schema
+    def _safe_pattern(self, data: Mapping[str, Any], **_: Any) -> None:
+        # `re` has no timeout: one answer to a catastrophic pattern would pin a worker.
+        pattern = data.get("pattern")
+        why = unsafe_pattern(pattern) if isinstance(pattern, str) else None
+        if why:
+            raise ValidationError(
+                f"the pattern of question {data.get('id')!r} is refused: {why}; rewrite it "
+                "so each part can match a text in only one way, or use an enum",
+                "pattern",
+            )
 
 
 class WarningSchema(_Strict):

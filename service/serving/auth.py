@@ -52,25 +52,62 @@ def parse_tokens(text: str, source: str) -> list[str]:
     return tokens
 
 
+TOKENS_VARIABLE = "NETADVISOR_API_TOKENS"
+_EMPTY_TOKENS = (
+    f"{TOKENS_VARIABLE} is set but holds no token, which would leave the API open; "
+    "unset it to run without authentication, or give one or more tokens separated by commas"
+)
+
+
 def _config_tokens(value: object) -> list[str]:
-    """Tokens from ``API_TOKENS``, which ``from_prefixed_env`` may have JSON-decoded."""
+    """Tokens from ``API_TOKENS``, which ``from_prefixed_env`` may have JSON-decoded.
+
+    Unset means no authentication. Set but empty ("", " ", "[]", '[""]', "null") is
+    refused: starting with the API open because a Secret rendered empty fails open.
+    """
+    raw = os.environ.get(TOKENS_VARIABLE)
     if value is None:
+        # from_prefixed_env decodes "null" to None, which looks like unset.
+        if raw is not None:
+            raise AuthConfigError(_EMPTY_TOKENS)
         return []
     if isinstance(value, str):
-        if not value.strip():
-            return []
-        tokens = parse_tokens(value, "NETADVISOR_API_TOKENS")
-        if not tokens:
-            raise AuthConfigError("NETADVISOR_API_TOKENS is set but holds no token")
-        return tokens
-    if isinstance(value, list | tuple):
-        return parse_tokens(",".join(str(item) for item in value), "API_TOKENS")
-    # A token such as "1e10" or "true" was decoded as JSON into a number or a bool, and
-    # str() of that is not what the operator wrote: read the raw variable instead.
-    raw = os.environ.get("NETADVISOR_API_TOKENS")
-    if raw is None:
+        tokens = parse_tokens(value, TOKENS_VARIABLE)
+    elif isinstance(value, list | tuple):
+        tokens = parse_tokens(",".join(str(item) for item in value), TOKENS_VARIABLE)
+    elif raw is not None:
+        # A token such as "1e10" or "true" was decoded as JSON into a number or a bool, and
+        # str() of that is not what the operator wrote: read the raw variable instead.
+        tokens = parse_tokens(raw, TOKENS_VARIABLE)
+    else:
         raise AuthConfigError(f"API_TOKENS must be a string or a list, not {type(value).__name__}")
-    return _config_tokens(raw)
+    if not tokens:
+        raise AuthConfigError(_EMPTY_TOKENS)
+    return tokens
+
+
+RELOAD_VARIABLE = "NETADVISOR_API_TOKENS_RELOAD_SECONDS"
+MAX_RELOAD_SECONDS = 86400.0
+
+
+def reload_seconds(value: object) -> float:
+    """``API_TOKENS_RELOAD_SECONDS``: seconds between checks of the token file, 1 to 86400."""
+    if value is None or value == "":
+        return 30.0
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None or not 1 <= number <= MAX_RELOAD_SECONDS:  # NaN fails this too
+        raise AuthConfigError(
+            f"{RELOAD_VARIABLE}={str(value)[:40]!r} must be a number of seconds from 1 to "
+            f"{MAX_RELOAD_SECONDS:.0f} (default 30)"
+        )
+    return number
 
 
 class TokenStore:
@@ -110,7 +147,11 @@ class TokenStore:
             raise AuthConfigError(f"{source}: cannot be read ({exc.__class__.__name__})") from None
         tokens = parse_tokens(text, source)
         if not tokens:
-            raise AuthConfigError(f"{source}: holds no token")
+            raise AuthConfigError(
+                f"{source}: holds no token, which would leave the API open; put one or more "
+                "tokens in the file, or unset NETADVISOR_API_TOKENS_FILE to run without "
+                "authentication"
+            )
         return [_digest(token) for token in tokens]
 
     def _maybe_reload(self) -> None:
@@ -154,7 +195,7 @@ def token_store_from_config(config: flask.Config) -> TokenStore:
     tokens = _config_tokens(config.get("API_TOKENS"))
     file_value = config.get("API_TOKENS_FILE")
     path = Path(str(file_value)) if file_value not in (None, "") else None
-    interval = float(config.get("API_TOKENS_RELOAD_SECONDS", 30))
+    interval = reload_seconds(config.get("API_TOKENS_RELOAD_SECONDS"))
     return TokenStore(tokens, path, reload_interval=interval)
 
 
