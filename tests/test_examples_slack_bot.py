@@ -81,13 +81,19 @@ def replies() -> Iterator[Replies]:
     server.close()
 
 
-def flask_transport(app: flask.Flask, calls: list[tuple[str, str, dict[str, str]]]) -> Any:
+def flask_transport(
+    app: flask.Flask,
+    calls: list[tuple[str, str, dict[str, str]]],
+    bodies: list[Any] | None = None,
+) -> Any:
     client = app.test_client()
 
     def send(
         method: str, path: str, headers: dict[str, str], body: bytes | None
     ) -> tuple[int, bytes]:
         calls.append((method, path, dict(headers)))
+        if bodies is not None:
+            bodies.append(json.loads(body) if body else None)
         response = client.open(path, method=method, headers=headers, data=body)
         return response.status_code, response.get_data()
 
@@ -109,7 +115,8 @@ class Slack:
 
     def __init__(self, app: flask.Flask, replies: Replies, token: str = API_TOKEN) -> None:
         self.calls: list[tuple[str, str, dict[str, str]]] = []
-        netadvisor = bot.Netadvisor(flask_transport(app, self.calls), token)
+        self.bodies: list[Any] = []
+        netadvisor = bot.Netadvisor(flask_transport(app, self.calls, self.bodies), token)
         # A fixed authorization instead of a token: with a token Bolt asks Slack's
         # auth.test whom it belongs to, and this test stays offline.
         self.bolt: App = bot.build_app(
@@ -334,3 +341,68 @@ def test_every_bundled_tree_to_every_recommendation(
     # One evaluate call per message: the command's, then one per click.
     clicks = len({tuple(p[:i]) for p in paths for i in range(1, len(p) + 1)})
     assert len(slack.calls) == 1 + clicks
+
+
+def button_payloads(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [json.loads(b["value"]) for b in buttons(message, "answer")]
+
+
+def test_troubleshoot_starts_from_a_pasted_error(
+    bundled_app: flask.Flask, replies: Replies
+) -> None:
+    slack = Slack(bundled_app, replies)
+    error = 'Get "http://checkout.shop:8080/": dial tcp 172.20.118.41:8080: i/o timeout'
+    first = slack.command(f"troubleshoot {error}")
+    check_block_kit(first)
+    # The error went to netadvisor as facts, never as an answer the bot guessed.
+    assert slack.calls[-1][1] == "/v1/trees/network-troubleshooting/evaluate?format=slack"
+    assert slack.bodies[-1] == {"answers": {}, "facts": {"error": error}}
+    # The first question is the symptom; every button carries the derived error class on.
+    payloads = button_payloads(first)
+    assert {p["q"] for p in payloads} == {"symptom"}
+    assert all(p["a"] == {"error_class": "timeout"} for p in payloads)
+    unreachable = next(
+        b for b in buttons(first, "answer") if json.loads(b["value"])["o"] == "service-unreachable"
+    )
+    second = slack.click(first, unreachable)
+    # error_class is answered, so it is not asked; the click sent it as an answer.
+    assert slack.bodies[-1] == {
+        "answers": {"error_class": "timeout", "symptom": "service-unreachable"}
+    }
+    assert {p["q"] for p in button_payloads(second)} == {"service_exists"}
+    assert all(p["a"]["error_class"] == "timeout" for p in button_payloads(second))
+
+
+@pytest.mark.parametrize(
+    ("text", "error_class"),
+    [
+        ("`curl: (6) Could not resolve host: checkout.shop.svc.cluster.local`", "nxdomain"),
+        ("```\ndial tcp 10.0.0.7:8080: connect: connection refused\n```", "refused"),
+        ("&lt;html&gt;&lt;title&gt;502 Bad Gateway&lt;/title&gt;&lt;/html&gt;", "http-5xx"),
+    ],
+)
+def test_troubleshoot_reads_the_error_as_slack_sends_it(
+    bundled_app: flask.Flask, replies: Replies, text: str, error_class: str
+) -> None:
+    slack = Slack(bundled_app, replies)
+    slack.command(f"troubleshoot {text}")
+    sent = slack.bodies[-1]["facts"]["error"]
+    assert "`" not in sent and "&lt;" not in sent and "&gt;" not in sent
+    assert all(p["a"] == {"error_class": error_class} for p in button_payloads(replies.posted[-1]))
+
+
+def test_troubleshoot_without_an_error_starts_the_tree(
+    bundled_app: flask.Flask, replies: Replies
+) -> None:
+    slack = Slack(bundled_app, replies)
+    first = slack.command("troubleshoot")
+    assert slack.bodies[-1] == {"answers": {}}
+    assert {p["q"] for p in button_payloads(first)} == {"symptom"}
+    assert all(p["a"] == {} for p in button_payloads(first))
+
+
+def test_error_text_is_unescaped_once_and_unfenced() -> None:
+    assert bot.parse_error_text("``` x &lt;y&gt; &amp;lt; ```") == "x <y> &lt;"
+    assert bot.parse_error_text("`a`") == "a"
+    assert bot.parse_error_text("``") == "``"
+    assert len(bot.parse_error_text("x" * 10_000)) == bot.MAX_ERROR_TEXT

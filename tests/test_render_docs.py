@@ -22,9 +22,10 @@ def test_the_diagram_shown_is_the_diagram_served() -> None:
     tree_id, query = url
     tree = Catalog.load().get(tree_id)
     answers = dict(pair.split("=", 1) for pair in query.split("&"))
+    path_only = answers.pop("view", "full") == "path"
     result = evaluate_tree(tree, parse_text_answers(tree, answers))
     parse_mermaid(block)
-    assert block == render_mermaid(tree, result), (
+    assert block == render_mermaid(tree, result, path_only=path_only), (
         "docs/integrations.md shows an outdated diagram; paste the output of "
         f"GET /v1/trees/{tree_id}/diagram?{query}"
     )

@@ -4,6 +4,10 @@ Every message the bot posts comes from `POST /v1/trees/{id}/evaluate?format=slac
 button carries the tree, its version, the question, the option and the answers so far,
 so a click is turned into the next evaluate call with nothing stored in the bot.
 
+`/netadvisor troubleshoot <error text>` starts the troubleshooting tree from an error
+message someone pasted: the text goes to netadvisor as `facts: {"error": ...}`, which
+derives `error_class` from it; the buttons then carry that answer like any other.
+
 Run it (Socket Mode needs no public URL):
 
     export SLACK_BOT_TOKEN=xoxb-... SLACK_APP_TOKEN=xapp-...
@@ -29,9 +33,14 @@ from slack_bolt import Ack, App, Respond
 COMMAND = "/netadvisor"
 ACTIONS = re.compile(r"^netadvisor:")
 START_ACTION = "netadvisor:start"
+TROUBLESHOOT = "troubleshoot"
+TROUBLESHOOT_TREE = "network-troubleshooting"
+# netadvisor's limit on an error text is 20,000 characters; a slash command holds 4,000.
+MAX_ERROR_TEXT = 4000
 USAGE = (
     f"Usage: `{COMMAND} TREE [version=V] [question=answer ...]`, for example "
-    f"`{COMMAND} service-mesh microservices=12`. `{COMMAND}` alone lists the trees."
+    f"`{COMMAND} service-mesh platform=aws microservices=12`, or "
+    f"`{COMMAND} {TROUBLESHOOT} <the error you see>`. `{COMMAND}` alone lists the trees."
 )
 
 # (method, path with query, headers, body) -> (status, body)
@@ -81,15 +90,24 @@ class Netadvisor:
             return 599, {"title": "netadvisor answered with something that is not JSON"}
 
     def evaluate(
-        self, tree: str, version: str | None, answers: Mapping[str, object]
+        self,
+        tree: str,
+        version: str | None,
+        answers: Mapping[str, object],
+        facts: Mapping[str, object] | None = None,
     ) -> dict[str, Any]:
+        """The Slack message for these answers; `facts` ({"error": ...} or {"objects": ...})
+        fill the questions they answer, and the buttons carry those answers on."""
         query = {"format": "slack"}
         if version:
             query["version"] = version
         path = f"/v1/trees/{urllib.parse.quote(tree, safe='')}/evaluate?" + urllib.parse.urlencode(
             query
         )
-        status, data = self._call("POST", path, {"answers": dict(answers)})
+        body: dict[str, object] = {"answers": dict(answers)}
+        if facts:
+            body["facts"] = dict(facts)
+        status, data = self._call("POST", path, body)
         if status == 200 and isinstance(data, dict) and "blocks" in data:
             return data
         return problem_message(data)
@@ -157,6 +175,17 @@ def parse_command(text: str) -> tuple[str | None, str | None, dict[str, object]]
     return words[0], version, answers
 
 
+def parse_error_text(text: str) -> str:
+    """The error someone pasted after `troubleshoot`, as they saw it: Slack's escapes of
+    `&`, `<` and `>` undone, and code formatting (backticks) around it removed."""
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+    for fence in ("```", "`"):
+        if len(text) > 2 * len(fence) and text.startswith(fence) and text.endswith(fence):
+            text = text[len(fence) : -len(fence)].strip()
+            break
+    return text[:MAX_ERROR_TEXT]
+
+
 def decode_button(value: str) -> tuple[str, str | None, dict[str, object]]:
     """The next call a button asks for: tree, version and answers with its own answer added."""
     payload = json.loads(value)
@@ -173,8 +202,18 @@ def build_app(netadvisor: Netadvisor, **app_options: Any) -> App:
     @app.command(COMMAND)
     def start(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
-        tree, version, answers = parse_command(command.get("text", ""))
-        message = netadvisor.evaluate(tree, version, answers) if tree else netadvisor.tree_list()
+        text = command.get("text", "")
+        words = text.split(None, 1)
+        if words and words[0] == TROUBLESHOOT:
+            error = parse_error_text(words[1] if len(words) > 1 else "")
+            facts = {"error": error} if error else None
+            message = netadvisor.evaluate(TROUBLESHOOT_TREE, None, {}, facts)
+        else:
+            tree, version, answers = parse_command(text)
+            if tree:
+                message = netadvisor.evaluate(tree, version, answers)
+            else:
+                message = netadvisor.tree_list()
         respond(response_type="ephemeral", **message)
 
     @app.action(ACTIONS)
