@@ -47,6 +47,7 @@ static-checks: install
 	scripts/install-static-checkers
 
 pytest: install node-tools static-checks
+	scripts/install-browser
 	NETADVISOR_MERMAID_MODULES=$(CURDIR)/tests/node $(BIN)/python -m pytest -q
 
 test: lint typecheck trees pytest

@@ -10,7 +10,7 @@ import flask
 
 from service.engine import Catalog
 
-from . import compare, diagram, evaluate, evaluations, facts, health, metrics, spec, trees
+from . import compare, diagram, evaluate, evaluations, facts, health, metrics, page, spec, trees
 from .definitions import Documents
 from .errors import register_error_handlers
 from .fast_evaluate import fast_evaluate
@@ -73,7 +73,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> flask.Flask:
     app.extensions[DOCUMENTS] = Documents.build(catalog)
     spec.init_spec(app)
 
-    for module in (trees, evaluate, compare, evaluations, facts, diagram, health, metrics, spec):
+    for module in (
+        trees,
+        evaluate,
+        compare,
+        evaluations,
+        facts,
+        diagram,
+        health,
+        metrics,
+        spec,
+        page,
+    ):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
 
