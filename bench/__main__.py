@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import engine_vs_zen, http_vs_echo, scale, startup, wsgi_profile
+from bench import engine_vs_zen, facts_scale, http_vs_echo, scale, startup, wsgi_profile
 
-ALL = (engine_vs_zen, wsgi_profile, http_vs_echo, startup, scale)
+ALL = (engine_vs_zen, wsgi_profile, http_vs_echo, startup, scale, facts_scale)
 
 
 def main(argv: list[str]) -> int:
