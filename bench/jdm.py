@@ -15,9 +15,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from service.engine import Tree
-from service.engine.conditions import Version, format_version, parse_version
-from service.engine.model import Branch, Leaf, Question, QuestionNode
+from service.engine import (
+    Branch,
+    Leaf,
+    Question,
+    QuestionNode,
+    Tree,
+    Version,
+    format_version,
+    parse_version,
+)
 
 # Versions compare as numbers inside the table: MAJOR.MINOR[.PATCH] -> one integer, computed
 # by zen's own expression language from the same string answer our engine receives.

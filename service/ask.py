@@ -6,10 +6,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from .engine import Catalog
-from .engine.evaluate import Result
-from .engine.model import Leaf, Question
-from .render.common import answer_text, number_range
+from .engine import Catalog, Leaf, Question, Result
+from .render.common import answer_text
 from .render.text import render_text
 
 CANCELLED = 130  # the shell's code for a run stopped by Ctrl-C
@@ -39,13 +37,7 @@ def read_answer(question: Question, text: str) -> object:
             if lowered in words:
                 return oid
         raise ValueError(f"choose a number from 1 to {len(options)}")
-    if question.type == "integer":
-        try:
-            value: object = int(text)
-        except ValueError:
-            raise ValueError(f"expected {number_range(question.to_dict())}") from None
-        return question.coerce(value)
-    return question.coerce(text)
+    return question.read(text)
 
 
 def _show(question: Question, out: TextIO) -> None:
@@ -55,10 +47,9 @@ def _show(question: Question, out: TextIO) -> None:
         out.write(f"  {question.help}\n")
     for i, option in enumerate(data["options"], start=1):
         out.write(f"  {i}. {option['label']}\n")
-    if question.type == "integer":
-        out.write(f"  ({number_range(data)})\n")
-    elif question.is_version:
-        out.write("  (a version, MAJOR.MINOR, like 5.10)\n")
+    form = question.form()
+    if form is not None:
+        out.write(f"  ({form})\n")
     if question.default is not None:
         shown = next(
             (o["label"] for o in data["options"] if o["id"] == question.default),

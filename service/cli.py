@@ -13,10 +13,16 @@ from typing import Any
 import orjson
 
 from .cluster import EvidenceError, gather
-from .engine import Catalog, EngineError, TreeCheckError, audit
-from .engine.evaluate import evaluate_tree, parse_text_answers
-from .engine.templates import format_value
-from .engine.testing import run_tree_tests
+from .engine import (
+    Catalog,
+    EngineError,
+    TreeCheckError,
+    audit,
+    evaluate_tree,
+    format_value,
+    parse_text_answers,
+    run_tree_tests,
+)
 from .facts import Facts, derive
 from .render.sources import render_audit, render_sources_page
 from .render.text import render_text

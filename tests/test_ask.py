@@ -13,7 +13,6 @@ import pytest
 
 from service.ask import CANCELLED, ask, read_answer
 from service.engine import Catalog
-from service.engine.model import Question
 
 TEST_TREES = Path(__file__).parent / "trees"
 
@@ -91,7 +90,8 @@ def test_end_of_input_and_ctrl_c_stop_cleanly(example: Catalog) -> None:
 
 
 def test_version_answers() -> None:
-    question = Question("kernel", "Kernel?", None, "string", is_version=True)
+    question = Catalog.load().get("cni").questions["kernel_version"]
+    assert question.is_version
     assert read_answer(question, " 5.10 ") == "5.10"
     with pytest.raises(ValueError, match="not a version"):
         read_answer(question, "five")

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import CostItem, Leaf, QuestionNode, Tree, Warning
+from .model import CostItem, Leaf, QuestionNode, Warning
 from .templates import format_value
-
-# A price whose description starts so is a figure no primary source gives (the tree
-# format's convention): it is listed as an assumption, not as a fact.
-ASSUMPTION_PREFIX = "Assumption"
+from .tree import ASSUMPTION_PREFIX, Tree
 
 
 def _factor(kind: str, ref: Any) -> str:

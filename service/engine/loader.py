@@ -232,3 +232,10 @@ def read_tree_file(path: Path) -> RawTree:
     """Read and parse one tree file; raises OSError, YamlRefused or yaml.YAMLError."""
     data, digest = read_yaml_file(path)
     return RawTree(path=path, data=data, digest=digest)
+
+
+def set_max_file_bytes(limit: int) -> int:
+    """Set the file size cap (benchmarks lift it for big generated trees); the old cap."""
+    global MAX_FILE_BYTES
+    old, MAX_FILE_BYTES = MAX_FILE_BYTES, limit
+    return old

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .conditions import IntRange, Version, VersionRange, parse_version
-from .errors import did_you_mean
+from .conditions import IntRange, VersionRange
+from .kinds import MAX_INTEGER_ANSWER, MAX_STRING_ANSWER, Kind, Option
 from .templates import Template
 
-QuestionType = Literal["boolean", "enum", "integer", "string"]
-MAX_STRING_ANSWER = 200
-# The largest whole-number answer a question without its own `max` takes: far above any
-# real count of zones or services, far below what would overflow a cost into nonsense.
-MAX_INTEGER_ANSWER = 10**6
+# Re-exported: callers read the answer limits here.
+__all__ = ["MAX_INTEGER_ANSWER", "MAX_STRING_ANSWER", "Option"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +26,12 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Command:
+    command: str
+    meaning: str
+
+
+@dataclass(frozen=True, slots=True)
 class Price:
     name: str
     value: float
@@ -39,103 +41,66 @@ class Price:
 
 
 @dataclass(frozen=True, slots=True)
-class Option:
-    id: str
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
 class Question:
     id: str
     prompt: str
     help: str | None
-    type: QuestionType
+    kind: Kind
     options: tuple[Option, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
     pattern: re.Pattern[str] | None = None
-    is_version: bool = False
     default: object = None
-    option_ids: frozenset[str] = frozenset()
+    option_ids: frozenset[str] = field(init=False, repr=False, compare=False)
+    # Answers of exactly `plain_class` found in `plain_values` fit without a check: the
+    # common well-typed answers to choice questions, accepted inline by evaluation.
+    plain_class: type = field(init=False, repr=False, compare=False)
+    plain_values: frozenset[object] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "option_ids", frozenset(o.id for o in self.options))
+        object.__setattr__(self, "plain_class", self.kind.plain_class)
+        object.__setattr__(self, "plain_values", self.kind.plain_values(self))
+
+    @property
+    def type(self) -> str:
+        """The kind's name as tree files and callers write it."""
+        return self.kind.name
+
+    @property
+    def is_version(self) -> bool:
+        return self.kind.format == "version"
 
     def coerce(self, value: object) -> object:
         """Return the answer if it fits this question; raise ValueError saying what would."""
-        kind = self.type
-        if kind == "boolean":
-            if isinstance(value, bool):
-                return value
-            raise ValueError(f"expected true or false, got {_describe(value)}")
-        if kind == "enum":
-            if isinstance(value, str):
-                for option in self.options:
-                    if option.id == value:
-                        return value
-                ids = [o.id for o in self.options]
-                close = did_you_mean(value, ids)
-                hint = f" Did you mean {close!r}?" if close else ""
-                raise ValueError(
-                    f"{value!r} is not an option; choose one of: {', '.join(ids)}.{hint}"
-                )
-            raise ValueError(
-                f"expected one of {', '.join(o.id for o in self.options)}, got {_describe(value)}"
-            )
-        if kind == "integer":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"expected a whole number, got {_describe(value)}")
-            if self.minimum is not None and value < self.minimum:
-                raise ValueError(f"{value} is below the minimum of {self.minimum}")
-            ceiling = MAX_INTEGER_ANSWER if self.maximum is None else self.maximum
-            if value > ceiling:
-                raise ValueError(f"{value} is above the maximum of {ceiling}")
-            return value
-        if not isinstance(value, str):
-            raise ValueError(f"expected a string, got {_describe(value)}")
-        if len(value) > MAX_STRING_ANSWER:
-            raise ValueError(f"longer than {MAX_STRING_ANSWER} characters")
-        if self.is_version:
-            if parse_version(value) is None:
-                raise ValueError(f"{value!r} is not a version; write MAJOR.MINOR, like 5.10")
-            return value
-        if self.pattern is not None and not self.pattern.fullmatch(value):
-            raise ValueError(f"{value!r} does not match the pattern {self.pattern.pattern}")
-        return value
+        return self.kind.coerce(self, value)
+
+    def parse_text(self, text: str) -> object:
+        """An answer written as text in its JSON type (unparsed text is returned as it is)."""
+        return self.kind.parse_text(self, text)
+
+    def read(self, text: str) -> object:
+        """An answer a person typed, checked; ValueError saying what would fit."""
+        return self.kind.read(self, text)
+
+    def form(self) -> str | None:
+        """What a typed answer looks like, in words (None for choice questions)."""
+        return self.kind.form(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The question as callers see it: enough to ask it and check the answer."""
-        out: dict[str, Any] = {"id": self.id, "prompt": self.prompt, "type": self.type}
+        out: dict[str, Any] = {"id": self.id, "prompt": self.prompt, "type": self.kind.name}
         if self.help:
             out["help"] = self.help
-        if self.type == "boolean":
-            out["options"] = [{"id": True, "label": "Yes"}, {"id": False, "label": "No"}]
-        else:
-            out["options"] = [{"id": o.id, "label": o.label} for o in self.options]
+        out["options"] = self.kind.option_dicts(self)
         if self.minimum is not None:
             out["min"] = self.minimum
         if self.maximum is not None:
             out["max"] = self.maximum
-        if self.is_version:
-            out["format"] = "version"
-        elif self.pattern is not None:
-            out["pattern"] = self.pattern.pattern
+        self.kind.describe(self, out)
         if self.default is not None:
             out["default"] = self.default
         return out
-
-
-def _describe(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"the string {value[:40]!r}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return "a value of another kind"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,15 +122,6 @@ class Warning:
         if self.source:
             item["source"] = self.source
         return item
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    command: str
-    meaning: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"command": self.command, "meaning": self.meaning}
 
 
 # A cost factor: a number, a price name, an integer answer, or the part of an integer
@@ -193,16 +149,22 @@ class CostItem:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class Recommendation:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Advice:
+    """What a recommendation says, and what a leaf says with its own additions."""
+
     id: str
-    title: str
     summary: Template
-    sources: tuple[Source, ...]
     warnings: tuple[Warning, ...]
     next_steps: tuple[Template, ...]
     commands: tuple[Command, ...]
     costs: tuple[CostItem, ...] | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recommendation(Advice):
+    title: str
+    sources: tuple[Source, ...]
     # Response fragments fixed at load time; results copy them.
     source_dicts: tuple[dict[str, Any], ...] = field(init=False, repr=False, compare=False)
 
@@ -239,55 +201,61 @@ class Branch:
     child: Node | None = field(default=None, repr=False, compare=False)
 
 
+Range = IntRange | VersionRange
+
+
 @dataclass(frozen=True, slots=True)
 class QuestionNode:
     id: str
     question: Question
     branches: tuple[Branch, ...]
+    # Choice questions: each answer's branch. Ranged questions: each range's branch.
     lookup: Mapping[object, Branch]
-    int_ranges: tuple[tuple[IntRange, Branch], ...] = ()
-    version_ranges: tuple[tuple[VersionRange, Branch], ...] = ()
+    ranges: tuple[tuple[Range, Branch], ...] = ()
+    # Filled in when the nodes are linked, for `what_if`: the questions asked here or at
+    # any node below (a walk with one answer changed is past the change once past them
+    # all); the one recommendation every path from here leads to, if there is only one;
+    # whether other nodes ask this question too; and each branch with its typical answers.
+    asks: frozenset[str] = frozenset()
+    only: Recommendation | None = None
+    repeated: bool = False
+    alternatives: tuple[tuple[Branch, tuple[object, ...]], ...] = ()
     # The question's id, one attribute away for the walks that read it on every step.
     qid: str = field(init=False, repr=False, compare=False)
-    # version_ranges as (low, high, branch) with an open low end as 0.0.0: plain tuple
-    # comparisons instead of a method call per range.
-    version_bounds: tuple[tuple[Version, Version | None, Branch], ...] = field(
-        init=False, repr=False, compare=False
-    )
+    # The ranges as half-open (low, high, branch) on the kind's rank of an answer: plain
+    # tuple comparisons instead of a method call per range.
+    bounds: tuple[tuple[Any, Any, Branch], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "qid", self.question.id)
-        bounds = tuple((r.low or (0, 0, 0), r.high, b) for r, b in self.version_ranges)
-        object.__setattr__(self, "version_bounds", bounds)
+        kind = self.question.kind
+        bounds = tuple((*kind.bounds(r), b) for r, b in self.ranges)
+        object.__setattr__(self, "bounds", bounds)
+
+    @property
+    def int_ranges(self) -> tuple[tuple[IntRange, Branch], ...]:
+        return tuple((r, b) for r, b in self.ranges if isinstance(r, IntRange))
+
+    @property
+    def version_ranges(self) -> tuple[tuple[VersionRange, Branch], ...]:
+        return tuple((r, b) for r, b in self.ranges if isinstance(r, VersionRange))
 
     def select(self, value: object) -> Branch:
         """The branch an already-validated answer takes (coverage was proven at load)."""
-        if self.int_ranges:
-            number = value if isinstance(value, int) else 0
-            for rng, branch in self.int_ranges:
-                if rng.contains(number):
-                    return branch
-        elif self.version_bounds:
-            version: Version = parse_version(str(value)) or (0, 0, 0)
-            for low, high, branch in self.version_bounds:
-                if low <= version and (high is None or version < high):
-                    return branch
-        else:
+        if self.lookup:
             return self.lookup[value]
+        rank = self.question.kind.rank(value)
+        for low, high, branch in self.bounds:
+            if low <= rank and (high is None or rank < high):
+                return branch
         raise AssertionError(f"no branch of {self.id} takes {value!r}")  # pragma: no cover
 
 
-@dataclass(frozen=True, slots=True)
-class Leaf:
-    id: str
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Leaf(Advice):
     recommendation: Recommendation
-    summary: Template
     reasons: tuple[Template, ...]
-    warnings: tuple[Warning, ...]
     alternatives: tuple[Alternative, ...]
-    next_steps: tuple[Template, ...]
-    commands: tuple[Command, ...]
-    costs: tuple[CostItem, ...] | None
     # Derived below, so evaluation copies what is fixed instead of rebuilding it.
     command_dicts: tuple[dict[str, Any], ...] = field(init=False, repr=False, compare=False)
     # The leaf's warnings with repeated codes dropped (the first one stays).
@@ -300,7 +268,8 @@ class Leaf:
     def __post_init__(self) -> None:
         object.__setattr__(self, "reason_texts", _fixed_texts(self.reasons))
         object.__setattr__(self, "next_step_texts", _fixed_texts(self.next_steps))
-        object.__setattr__(self, "command_dicts", tuple(c.to_dict() for c in self.commands))
+        commands = tuple({"command": c.command, "meaning": c.meaning} for c in self.commands)
+        object.__setattr__(self, "command_dicts", commands)
         seen: set[str] = set()
         unique = []
         for w in self.warnings:
@@ -317,63 +286,3 @@ def _fixed_texts(templates: tuple[Template, ...]) -> tuple[str, ...] | None:
 
 
 Node = QuestionNode | Leaf
-
-
-@dataclass(frozen=True, slots=True)
-class TestCase:
-    name: str
-    answers: Mapping[str, object]
-    pricing: Mapping[str, object]
-    expect: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Tree:
-    """One version of one decision tree, valid by construction."""
-
-    id: str
-    version: str
-    title: str
-    description: str
-    status: Literal["current", "deprecated"]
-    as_of: dt.date
-    changes: tuple[str, ...]
-    sources: Mapping[str, Source]
-    pricing: Mapping[str, Price]
-    questions: Mapping[str, Question]
-    recommendations: Mapping[str, Recommendation]
-    root: str
-    nodes: Mapping[str, Node]
-    tests: tuple[TestCase, ...]
-    digest: str
-    path: str
-    deprecation_message: str | None = None
-    deprecation_source: str | None = None
-    # Filled by the catalog once every version is known (the current one is named).
-    notices: tuple[Warning, ...] = ()
-    # Derived at compile time so evaluation does no graph work.
-    needed_questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # Prices no primary source gives (described "Assumption: ..."), while not overridden by
-    # a deployment's pricing file.
-    assumed_prices: frozenset[str] = frozenset()
-    # Questions that more than one node asks: a changed answer may matter at each of them.
-    repeated_questions: frozenset[str] = frozenset()
-    defaults: Mapping[str, object] = field(default_factory=dict)
-    prices: Mapping[str, float] = field(default_factory=dict)
-    # The response's `tree` block, derived below; results copy it.
-    header: dict[str, Any] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        header = {
-            "id": self.id,
-            "version": self.version,
-            "title": self.title,
-            "status": self.status,
-            "digest": self.digest,
-        }
-        object.__setattr__(self, "header", header)
-
-    @property
-    def semver(self) -> tuple[int, int, int]:
-        major, minor, patch = self.version.split(".")
-        return int(major), int(minor), int(patch)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from .errors import InvalidInput
 from .evaluate import Result, evaluate_tree
-from .model import Leaf, QuestionNode, TestCase, Tree
+from .model import Leaf, QuestionNode
+from .tree import TestCase, Tree
 
 
 @dataclass

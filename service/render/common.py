@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..engine.templates import format_value
+from ..engine import format_value, whole_numbers
 
 
 def money(value: float) -> str:
@@ -31,6 +31,16 @@ def answer_origin(step: Mapping[str, Any]) -> str:
     return " (default)" if step.get("defaulted") else ""
 
 
+def why(
+    body: Mapping[str, Any],
+    step: Callable[[Mapping[str, Any]], str],
+    reason: Callable[[str], str],
+) -> list[str]:
+    """The justification's steps, then the recommendation's own reasons, one line each."""
+    out = [step(s) for s in body["justification"]]
+    return out + [reason(r) for r in body["recommendation"].get("reasons", [])]
+
+
 def option_text(option_id: object) -> str:
     """An option id as typed on a command line or sent in JSON: true, false, tcp."""
     if isinstance(option_id, bool):
@@ -48,15 +58,16 @@ def cost_total(costs: Mapping[str, Any] | None) -> str | None:
 
 def number_range(question: Mapping[str, Any]) -> str:
     """The allowed whole numbers of an integer question, in words."""
-    low = question.get("min")
-    high = question.get("max")
-    if low is not None and high is not None:
-        return f"a whole number from {low} to {high}"
-    if low is not None:
-        return f"a whole number of at least {low}"
-    if high is not None:
-        return f"a whole number up to {high}"
-    return "a whole number"
+    return whole_numbers(question.get("min"), question.get("max"))
+
+
+def answer_form(question: Mapping[str, Any]) -> str | None:
+    """What a typed answer looks like, for a question answered without options."""
+    if "min" in question:
+        return number_range(question)
+    if question.get("format") == "version":
+        return "a version, MAJOR.MINOR (like 5.10)"
+    return None
 
 
 def stamp(body: Mapping[str, Any]) -> str:

@@ -8,14 +8,15 @@ from typing import Any
 from urllib.parse import quote
 
 from .common import (
+    answer_form,
     answer_origin,
     answer_text,
     assumption_text,
     cost_total,
     money,
-    number_range,
     option_text,
     stamp,
+    why,
 )
 
 # Characters that start inline Markdown, HTML or (on GitHub) math; answers are caller text,
@@ -67,10 +68,9 @@ def _question(body: Mapping[str, Any]) -> list[str]:
     out = [f"**Next question:** {escape(q['prompt'])} ({code(q['id'])})", ""]
     if q.get("help"):
         out += [paragraph(q["help"]), ""]
-    if q["type"] == "integer":
-        out.append(f"Answer with {number_range(q)}.")
-    elif q.get("format") == "version":
-        out.append("Answer with a version, MAJOR.MINOR (like 5.10).")
+    form = answer_form(q)
+    if form is not None:
+        out.append(f"Answer with {form}.")
     elif q["options"]:
         out.append("Options:")
         out += [f"- {escape(o['label'])}: {code(option_text(o['id']))}" for o in q["options"]]
@@ -102,6 +102,13 @@ def _costs_table(costs: Mapping[str, Any]) -> list[str]:
     return [*out, "", *assumptions] if assumptions else out
 
 
+def _step(s: Mapping[str, Any]) -> str:
+    return (
+        f"- {code(s['question'])} = {code(answer_text(s['answer']))}"
+        f"{escape(answer_origin(s))}: {escape(s['reason'])}"
+    )
+
+
 def _recommendation(body: Mapping[str, Any]) -> list[str]:
     rec = body["recommendation"]
     out = [
@@ -109,14 +116,9 @@ def _recommendation(body: Mapping[str, Any]) -> list[str]:
         "",
         paragraph(rec["summary"]),
     ]
-    why = [
-        f"- {code(s['question'])} = {code(answer_text(s['answer']))}"
-        f"{escape(answer_origin(s))}: {escape(s['reason'])}"
-        for s in body["justification"]
-    ]
-    why += [f"- {escape(r)}" for r in rec.get("reasons", [])]
-    if why:
-        out += ["", "### Why", "", *why]
+    reasons = why(body, _step, lambda r: f"- {escape(r)}")
+    if reasons:
+        out += ["", "### Why", "", *reasons]
     if body.get("costs"):
         out += ["", "### Costs", "", *_costs_table(body["costs"])]
     if body.get("alternatives"):

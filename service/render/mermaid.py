@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..engine.evaluate import Result
-from ..engine.model import Leaf, QuestionNode, Tree
+from ..engine import Leaf, QuestionNode, Result, Tree
 
 # Mermaid reads `#name;` as an entity and labels are HTML, so these become entity codes;
 # anything that could close the label or the statement is replaced the same way.
@@ -85,8 +84,33 @@ def render_mermaid(tree: Tree, result: Result | None = None, *, path_only: bool 
     stays legible at page width. Answers of one question that lead to the same node share
     one edge, so edges never overlap.
     """
+    if result is not None and (result.tree.id, result.tree.version, result.tree.digest) != (
+        tree.id,
+        tree.version,
+        tree.digest,
+    ):
+        raise ValueError(
+            f"the result is of {result.tree.id} {result.tree.version}, "
+            f"not of {tree.id} {tree.version}"
+        )
     ids = node_ids(tree)
     shown, expanded = _shown(tree, result, path_only)
+    lines, edges, edge_lines = _nodes(tree, ids, shown, expanded)
+    lines += edge_lines
+    lines += [f"    {s}" for s in STYLES]
+    for kind, name in ((QuestionNode, "question"), (Leaf, "leaf")):
+        members = [ids[n] for n in shown if isinstance(tree.nodes[n], kind)]
+        if members:
+            lines.append(f"    class {','.join(members)} {name}")
+    if result is not None:
+        lines += _path_styles(result, ids, edges)
+    return "\n".join(lines) + "\n"
+
+
+def _nodes(
+    tree: Tree, ids: dict[str, str], shown: list[str], expanded: set[str]
+) -> tuple[list[str], dict[tuple[str, int], int], list[str]]:
+    """The node lines, the edge lines, and each drawn branch's edge number."""
     drawn = set(shown)
     lines = ["flowchart TD"]
     edges: dict[tuple[str, int], int] = {}
@@ -96,48 +120,35 @@ def render_mermaid(tree: Tree, result: Result | None = None, *, path_only: bool 
     for node_id in shown:
         node = tree.nodes[node_id]
         mid = ids[node_id]
-        if isinstance(node, QuestionNode):
-            lines.append(f"    {mid}{{{label(node.question.prompt)}}}")
-            targets: dict[str, list[int]] = {}
-            for i, branch in enumerate(node.branches):
-                if node_id in expanded and branch.target in drawn:
-                    targets.setdefault(branch.target, []).append(i)
-            for target, indexes in targets.items():
-                for i in indexes:
-                    edges[(node_id, i)] = len(edge_lines)
-                text = " / ".join(node.branches[i].label for i in indexes)
-                edge_lines.append(f"    {mid} -->|{label(text, 60)}| {ids[target]}")
-        else:
+        if isinstance(node, Leaf):
             title = node.recommendation.title
             text = f"{title} · {node_id}" if titles[title] > 1 else title
             lines.append(f"    {mid}([{label(text)}])")
-    lines += edge_lines
-    lines += [f"    {s}" for s in STYLES]
-    questions = [ids[n] for n in shown if isinstance(tree.nodes[n], QuestionNode)]
-    leaves = [ids[n] for n in shown if isinstance(tree.nodes[n], Leaf)]
-    if questions:
-        lines.append(f"    class {','.join(questions)} question")
-    if leaves:
-        lines.append(f"    class {','.join(leaves)} leaf")
-    if result is not None:
-        if (result.tree.id, result.tree.version, result.tree.digest) != (
-            tree.id,
-            tree.version,
-            tree.digest,
-        ):
-            raise ValueError(
-                f"the result is of {result.tree.id} {result.tree.version}, "
-                f"not of {tree.id} {tree.version}"
-            )
-        taken: list[int] = []
-        for step in result.steps:
-            index = next(i for i, b in enumerate(step.node.branches) if b is step.branch)
-            taken.append(edges[(step.node.id, index)])
-        path = [ids[s.node.id] for s in result.steps]
-        if path:
-            lines.append(f"    class {','.join(path)} taken")
-        end = "chosen" if isinstance(result.node, Leaf) else "waiting"
-        lines.append(f"    class {ids[result.node.id]} {end}")
-        if taken:
-            lines.append(f"    linkStyle {','.join(map(str, taken))} {TAKEN_LINK}")
-    return "\n".join(lines) + "\n"
+            continue
+        lines.append(f"    {mid}{{{label(node.question.prompt)}}}")
+        targets: dict[str, list[int]] = {}
+        for i, branch in enumerate(node.branches):
+            if node_id in expanded and branch.target in drawn:
+                targets.setdefault(branch.target, []).append(i)
+        for target, indexes in targets.items():
+            for i in indexes:
+                edges[(node_id, i)] = len(edge_lines)
+            text = " / ".join(node.branches[i].label for i in indexes)
+            edge_lines.append(f"    {mid} -->|{label(text, 60)}| {ids[target]}")
+    return lines, edges, edge_lines
+
+
+def _path_styles(
+    result: Result, ids: dict[str, str], edges: dict[tuple[str, int], int]
+) -> list[str]:
+    """The classes and link styles that mark the path taken and where it ended."""
+    lines = []
+    taken = [edges[(step.node.id, step.node.branches.index(step.branch))] for step in result.steps]
+    path = [ids[s.node.id] for s in result.steps]
+    if path:
+        lines.append(f"    class {','.join(path)} taken")
+    end = "chosen" if isinstance(result.node, Leaf) else "waiting"
+    lines.append(f"    class {ids[result.node.id]} {end}")
+    if taken:
+        lines.append(f"    linkStyle {','.join(map(str, taken))} {TAKEN_LINK}")
+    return lines

@@ -12,14 +12,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..engine.conditions import format_version, parse_version
-from ..engine.model import QuestionNode, Tree
+from ..engine import QuestionNode, Tree, parse_version
 from .blockkit import (
     MAX_BLOCKS,
     MAX_FALLBACK_TEXT,
-    MAX_FIELD_TEXT,
-    MAX_FIELDS,
-    MAX_SECTION_TEXT,
     actions,
     button,
     button_value,
@@ -27,54 +23,22 @@ from .blockkit import (
     fit,
     header,
     lines,
-    link,
     mrkdwn_escape,
     section,
 )
-from .common import answer_origin, answer_text, money_range, number_range, stamp
+from .common import answer_form, answer_text, stamp
+from .slack_blocks import recommendation_blocks
 
 ACTION_PREFIX = "netadvisor"
 MAX_WHAT_IF_BUTTONS = 10
 _OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
-def _int_label(low: int, high: int | None, maximum: object) -> str:
-    if high is None or high == maximum:
-        return f"{low} or more"
-    return str(low) if low == high else f"{low} to {high}"
-
-
 def _choices(node: QuestionNode | None, question: Mapping[str, Any]) -> list[tuple[str, object]]:
     """(button text, answer) pairs: the options, or one typical value per branch range."""
-    if question["type"] in ("boolean", "enum"):
-        return [(str(o["label"]), o["id"]) for o in question["options"]]
-    out: list[tuple[str, object]] = []
-    if node is None:
-        return out
-    if node.int_ranges:
-        default = question.get("default")
-        for rng, _branch in node.int_ranges:
-            typical = default if isinstance(default, int) and rng.contains(default) else rng.low
-            out.append((_int_label(rng.low, rng.high, question.get("max")), typical))
-        return out
-    for vrange, branch in node.version_ranges:
-        if vrange.low is not None:
-            version = format_version(vrange.low)
-            text = (
-                f"{version} or newer"
-                if vrange.high is None
-                else f"{version} up to {format_version(vrange.high)}"
-            )
-        else:
-            version = str(branch.samples[0])
-            if vrange.high is not None:
-                major, minor, _ = vrange.high
-                version = f"{major}.{minor - 1}" if minor else f"{max(major - 1, 0)}.0"
-                text = f"older than {format_version(vrange.high)}"
-            else:
-                text = "any version"
-        out.append((text, version))
-    return out
+    if node is not None:
+        return node.question.kind.choices(node.question, node.ranges)
+    return [(str(o["label"]), o["id"]) for o in question["options"]]
 
 
 def _path(body: Mapping[str, Any], tree: Tree | None) -> list[QuestionNode] | None:
@@ -123,21 +87,12 @@ def _question_blocks(
         buttons.append(button(label, value, f"{ACTION_PREFIX}:answer:{i}"))
     blocks += actions(buttons, "answer")
     hints = []
-    if q["type"] == "integer":
-        hint = f"Answer with {number_range(q)}"
-        hints.append(
-            hint
-            + (
-                ": the buttons send a typical number for each range the advice depends on."
-                if buttons
-                else "."
-            )
-        )
-    elif q.get("format") == "version":
-        hints.append(
-            "Answer with a version, MAJOR.MINOR (like 5.10)"
-            + (": the buttons send one version from each range." if buttons else ".")
-        )
+    form = answer_form(q)
+    if form is not None:
+        what = "a typical number for each range the advice depends on"
+        if "min" not in q:
+            what = "one version from each range"
+        hints.append(f"Answer with {form}" + (f": the buttons send {what}." if buttons else "."))
     if body.get("justification"):
         hints.append(
             "So far: "
@@ -179,123 +134,33 @@ def _what_if_answer(
     if node.lookup:
         return item["answer"], answer_text(item["answer"])
     choices = _choices(node, node.question.to_dict())
-    ranged = node.int_ranges or node.version_ranges
-    labels = [branch.label for _, branch in ranged]
+    labels = [branch.label for _, branch in node.ranges]
     if item["answer"] in labels and len(labels) == len(choices):
         text, value = choices[labels.index(item["answer"])]
         return value, text
     return None
 
 
-def _cost_fields(costs: Mapping[str, Any]) -> list[dict[str, Any]]:
-    items = list(costs["items"])
-    shown = items if len(items) < MAX_FIELDS else items[: MAX_FIELDS - 2]
-    fields = [
-        {
-            "type": "mrkdwn",
-            "text": fit(
-                f"*{mrkdwn_escape(item['label'])}*\n{money_range(item['low'], item['high'])} "
-                f"per {costs['period']}\n_{mrkdwn_escape(item['basis'])}_",
-                MAX_FIELD_TEXT,
-            ),
-        }
-        for item in shown
-    ]
-    if len(shown) < len(items):
-        fields.append({"type": "mrkdwn", "text": f"…and {len(items) - len(shown)} more items"})
-    total = costs["total"]
-    fields.append(
-        {
-            "type": "mrkdwn",
-            "text": fit(
-                f"*Total*\n{money_range(total['low'], total['high'])} per {costs['period']} "
-                f"({mrkdwn_escape(costs['currency'])})",
-                MAX_FIELD_TEXT,
-            ),
-        }
-    )
-    return fields[:MAX_FIELDS]
-
-
-def _recommendation_blocks(
+def _what_if_buttons(
     body: Mapping[str, Any], answers: Mapping[str, object], tree: Tree | None
 ) -> list[dict[str, Any]]:
-    rec = body["recommendation"]
+    """A button a what-if answer that can be sent as it is, then one to start over."""
     info = body["tree"]
-    blocks: list[dict[str, Any]] = [
-        header(f"Recommendation: {rec['title']}"),
-        section(mrkdwn_escape(rec["summary"])),
-    ]
-    why = [
-        f"• *{mrkdwn_escape(s['question'])}* = {mrkdwn_escape(answer_text(s['answer']))}"
-        f"{mrkdwn_escape(answer_origin(s))}: {mrkdwn_escape(s['reason'])}"
-        for s in body["justification"]
-    ]
-    why += [f"• {mrkdwn_escape(r)}" for r in rec.get("reasons", [])]
-    if why:
-        blocks.append(section("*Why*\n" + lines(why, MAX_SECTION_TEXT - 8)))
-    if body.get("costs"):
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": "*Costs*"},
-                "fields": _cost_fields(body["costs"]),
-            }
-        )
-    if body.get("alternatives"):
-        alts = []
-        for alt in body["alternatives"]:
-            cost = ""
-            if alt.get("costs"):
-                total = alt["costs"]["total"]
-                cost = f" ({money_range(total['low'], total['high'])} per month)"
-            alts.append(f"• *{mrkdwn_escape(alt['title'])}*{cost}: {mrkdwn_escape(alt['why_not'])}")
-        blocks.append(section("*Alternatives*\n" + lines(alts, MAX_SECTION_TEXT - 16)))
-    if body.get("warnings"):
-        blocks.append(
-            section(
-                lines(
-                    [
-                        f":warning: *{mrkdwn_escape(w['code'])}*: {mrkdwn_escape(w['message'])}"
-                        for w in body["warnings"]
-                    ]
-                )
-            )
-        )
-    if rec.get("next_steps"):
-        blocks.append(
-            section(
-                "*Next steps*\n"
-                + lines([f"• {mrkdwn_escape(s)}" for s in rec["next_steps"]], MAX_SECTION_TEXT - 16)
-            )
-        )
-    if rec.get("commands"):
-        commands = [f"# {c['meaning']}\n{c['command']}" for c in rec["commands"]]
-        text = "\n".join(commands).replace("```", "'''")
-        blocks.append(
-            section("*Commands*\n```" + fit(text, MAX_SECTION_TEXT - 24, escape=True) + "```")
-        )
-    if rec.get("sources"):
-        blocks.append(
-            context(["Sources: " + " · ".join(link(s["title"], s["url"]) for s in rec["sources"])])
-        )
     buttons = []
     path = _path(body, tree)
     for i, w in enumerate(body.get("what_if", [])[:MAX_WHAT_IF_BUTTONS]):
         found = _what_if_answer(path, w, body)
-        if found is None:
-            continue
-        value = button_value(info, answers, w["question"], found[0])
-        if value is not None:
+        value = None if found is None else button_value(info, answers, w["question"], found[0])
+        if found is not None and value is not None:
             text = f"If {w['question']} is {found[1]}: {w['recommendation']['title']}"
             buttons.append(button(text, value, f"{ACTION_PREFIX}:whatif:{i}"))
     restart = button_value(info, {})
     if restart is not None:
         buttons.append(button("Start over", restart, f"{ACTION_PREFIX}:restart"))
-    if buttons:
-        blocks.append(section("*What would change it*" if len(buttons) > 1 else "*Again?*"))
-        blocks += actions(buttons, "whatif")
-    return blocks
+    if not buttons:
+        return []
+    title = section("*What would change it*" if len(buttons) > 1 else "*Again?*")
+    return [title, *actions(buttons, "whatif")]
 
 
 def _fallback(body: Mapping[str, Any]) -> str:
@@ -330,7 +195,7 @@ def render_slack(
             )
         blocks += _question_blocks(body, answers, tree)
     else:
-        blocks = _recommendation_blocks(body, answers, tree)
+        blocks = [*recommendation_blocks(body), *_what_if_buttons(body, answers, tree)]
     footer = context(
         [f"netadvisor · {mrkdwn_escape(info['title'])} · {mrkdwn_escape(stamp(body))}"]
     )

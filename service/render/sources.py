@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..engine.templates import format_value
+from ..engine import format_value
 
 HEADER = """# Sources and figures of the decision trees
 
