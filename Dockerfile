@@ -5,7 +5,7 @@
 # interpreter, the app and its dependencies: no compiler, no pip, no build backend.
 #
 #   docker build -t netadvisor:0.1.0 .
-#   docker run --rm -p 8080:8080 --read-only --tmpfs /tmp netadvisor:0.1.0
+#   docker run --rm -p 8000:8000 --read-only --tmpfs /tmp netadvisor:0.1.0
 #
 # The base is pinned to a patch release of Python on Debian 13; a release build pins
 # it by digest as well (python:3.11.17-slim-trixie@sha256:...), in this one line.
@@ -55,16 +55,16 @@ ENV PATH=/opt/netadvisor/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     NETADVISOR_HOST=0.0.0.0 \
-    NETADVISOR_PORT=8080 \
+    NETADVISOR_PORT=8000 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
 USER 10001:10001
 # Owned by root, so the app's own files are read-only to it even without a read-only
 # root filesystem.
 WORKDIR /opt/netadvisor
-EXPOSE 8080
+EXPOSE 8000
 # For plain Docker; Kubernetes ignores it and uses the Deployment's probes.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/livez' % os.environ.get('NETADVISOR_PORT', '8080'), timeout=2)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/livez' % os.environ.get('NETADVISOR_PORT', '8000'), timeout=2)"]
 # Exec form: gunicorn is PID 1 and receives SIGTERM directly, so a stop drains the
 # workers within the graceful timeout instead of being killed by a shell in between.
 CMD ["gunicorn", "--config", "python:service.serving.gunicorn_conf", "service.wsgi:app"]

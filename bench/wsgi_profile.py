@@ -1,6 +1,7 @@
 """Per-request cost inside one process: the netadvisor app vs the bare echo, called as WSGI
 apps with no server or network, set up as gunicorn sets them up (multiprocess metrics
-directory, JSON logging); optionally a pyinstrument profile of the evaluate request.
+directory, JSON logging); the batch endpoint with 100 CNI items; optionally a pyinstrument
+profile of the evaluate request.
 
 This isolates what the application adds per request from server and load-generator noise.
 
@@ -68,6 +69,11 @@ def call(app: WsgiApp, environ: dict[str, Any], body: bytes) -> str:
     return status[0]
 
 
+def _get(app: WsgiApp, path: str) -> list[bytes]:
+    env = _environ("GET", path)
+    return list(app(env, lambda *a: None))
+
+
 def _per_call_us(app: WsgiApp, environ: dict[str, Any], body: bytes, calls: int) -> float:
     start = time.perf_counter_ns()
     for _ in range(calls):
@@ -75,10 +81,12 @@ def _per_call_us(app: WsgiApp, environ: dict[str, Any], body: bytes, calls: int)
     return (time.perf_counter_ns() - start) / calls / 1000
 
 
-def apps() -> tuple[WsgiApp, WsgiApp, WsgiApp, WsgiApp]:
+BATCH_ITEMS = 100
+
+
+def apps() -> tuple[WsgiApp, WsgiApp, WsgiApp]:
     """The apps as gunicorn would hold them: metrics dir set first, logs as JSON lines;
-    netadvisor once more with its access and decision logs off, to price them; and once
-    with every evaluate request through Flask (the fast path off), to price Flask."""
+    netadvisor once more with its access and decision logs off, to price them."""
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="bench-prom-"))
     for key in [k for k in os.environ if k.startswith("NETADVISOR_")]:
         del os.environ[key]
@@ -86,12 +94,11 @@ def apps() -> tuple[WsgiApp, WsgiApp, WsgiApp, WsgiApp]:
 
     logging.config.dictConfig(logging_config("info"))
     from bench.echo_app import app as echo
-    from service.api import create_app
+    from service.serving import create_app
     from service.wsgi import app as netadvisor
 
     quiet = create_app({"ACCESS_LOG": False, "DECISION_LOG": False})
-    through_flask = create_app({"FAST_EVALUATE": False})
-    return netadvisor, quiet, through_flask, echo
+    return netadvisor, quiet, echo
 
 
 def run(args: Any) -> dict[str, Any]:
@@ -101,9 +108,12 @@ def run(args: Any) -> dict[str, Any]:
 
 
 def _run(args: Any) -> dict[str, Any]:
-    netadvisor, quiet, through_flask, echo = apps()
+    netadvisor, quiet, echo = apps()
     body = json.dumps({"answers": ANSWERS}).encode()
+    items = [{"tree": "cni", "answers": ANSWERS}] * BATCH_ITEMS
+    batch = json.dumps({"requests": items}).encode()
     jtype = {"Content-Type": "application/json"}
+    version = json.loads(b"".join(_get(netadvisor, "/v1/trees/cni/versions")))["default_version"]
     cases: dict[str, tuple[WsgiApp, dict[str, Any], bytes]] = {
         "echo POST /echo": (echo, _environ("POST", "/echo", body, jtype), body),
         "netadvisor POST /v1/trees/cni/evaluate": (
@@ -116,10 +126,20 @@ def _run(args: Any) -> dict[str, Any]:
             _environ("POST", "/v1/trees/cni/evaluate", body, jtype),
             body,
         ),
-        "netadvisor, fast path off (through Flask), POST evaluate": (
-            through_flask,
-            _environ("POST", "/v1/trees/cni/evaluate", body, jtype),
+        "netadvisor POST evaluate?format=json": (
+            netadvisor,
+            _environ("POST", "/v1/trees/cni/evaluate?format=json", body, jtype),
             body,
+        ),
+        f"netadvisor POST evaluate?version={version}": (
+            netadvisor,
+            _environ("POST", f"/v1/trees/cni/evaluate?version={version}", body, jtype),
+            body,
+        ),
+        f"netadvisor, logs off, POST /v1/evaluations ({BATCH_ITEMS} cni items)": (
+            quiet,
+            _environ("POST", "/v1/evaluations", batch, jtype),
+            batch,
         ),
         "netadvisor GET /readyz": (netadvisor, _environ("GET", "/readyz"), b""),
         "echo GET /livez": (echo, _environ("GET", "/livez"), b""),
@@ -143,8 +163,9 @@ def _run(args: Any) -> dict[str, Any]:
         "us_per_request": stats,
         "evaluate_minus_echo_us": stats["netadvisor POST /v1/trees/cni/evaluate"]["median"]
         - stats["echo POST /echo"]["median"],
-        "flask_us": stats["netadvisor, fast path off (through Flask), POST evaluate"]["median"]
-        - stats["netadvisor POST /v1/trees/cni/evaluate"]["median"],
+        "batch_evaluations_per_s": BATCH_ITEMS
+        * 1e6
+        / stats[f"netadvisor, logs off, POST /v1/evaluations ({BATCH_ITEMS} cni items)"]["median"],
         "logs_us": stats["netadvisor POST /v1/trees/cni/evaluate"]["median"]
         - stats["netadvisor, access and decision logs off, POST evaluate"]["median"],
     }
@@ -177,8 +198,8 @@ def markdown(data: dict[str, Any]) -> str:
         f"{'more' if data['evaluate_minus_echo_us'] >= 0 else 'less'} per request than the "
         f"echo in the app itself; its two JSON log lines (access, decision) cost "
         f"{data['logs_us']:.0f} us",
-        f"- through Flask (the fast path off) the same request costs {data['flask_us']:.0f} us "
-        "more: Flask's request context, routing and response objects",
+        f"- batch, {BATCH_ITEMS} cni items per request, logs off: "
+        f"**{data['batch_evaluations_per_s']:,.0f} evaluations/s** in one process (one worker)",
     ]
     if data["smoke"]:
         lines.append("- smoke run: too short for the figures to mean anything")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from service.api import create_app
 from service.engine import TreeCheckError
+from service.serving import create_app
 
 try:
     app = create_app()

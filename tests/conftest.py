@@ -20,7 +20,7 @@ from openapi_core.deserializing.media_types.util import json_loads, plain_loads
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from werkzeug.test import TestResponse
 
-from service.api import create_app
+from service.serving import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "openapi.yaml"

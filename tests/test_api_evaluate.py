@@ -12,7 +12,7 @@ from conftest import assert_problem, make_app
 from flask.testing import FlaskClient
 
 from service.api import evaluate as evaluate_module
-from service.api.schemas import ANSWER_TYPE
+from service.api.bodies import ANSWER_TYPE
 
 URL = "/v1/trees/example/evaluate"
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import QUIET, CheckedClient, assert_problem
 from flask.testing import FlaskClient
 
-from service.api import create_app
+from service.serving import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kubectl"
 

@@ -9,9 +9,10 @@ import pytest
 from conftest import API_TREES, SPEC_PATH, TEST_TREES, assert_problem, make_app
 from flask.testing import FlaskClient
 
-from service.api import create_app
 from service.api.spec import ASSETS
+from service.api.state import CONFIG
 from service.engine import TreeCheckError
+from service.serving import create_app
 
 TOKEN = "t0ken-for-tests-0123456789"
 
@@ -101,8 +102,8 @@ def test_configuration_from_the_environment(
         create_app({"TESTING": True})
     monkeypatch.setenv("NETADVISOR_OVERLAY_DIRS", str(API_TREES))
     app = create_app({"TESTING": True})
-    assert app.config["MAX_CONTENT_LENGTH"] == 100
-    assert app.config["BATCH_MAX_ITEMS"] == 2
+    config = app.extensions[CONFIG]
+    assert (config.max_body_bytes, config.batch_max_items) == (100, 2)
     client = app.test_client()
     assert {t["id"] for t in client.get("/v1/trees").get_json()["trees"]} == {"example", "expose"}
     big = client.post("/v1/trees/example/evaluate", json={"answers": {"kernel": "5." + "1" * 120}})

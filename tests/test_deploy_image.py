@@ -154,7 +154,7 @@ def test_final_stage_runs_unprivileged_without_build_tools() -> None:
     assert "pip uninstall" in run_lines
     copies = final("COPY")
     assert all(c.startswith("--from=") for c in copies), copies
-    assert final("EXPOSE") == ["8080"]
+    assert final("EXPOSE") == ["8000"]
 
 
 def test_base_image_is_pinned_to_a_patch_release() -> None:

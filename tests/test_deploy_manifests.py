@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from service.engine import Catalog
-from service.serving.runtime import settings_from_env
+from service.serving.settings import load
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "k8s"
@@ -90,7 +90,7 @@ def test_selectors_find_the_pods(docs: list[dict[str, Any]]) -> None:
 
 def test_ports_line_up_from_route_to_process(docs: list[dict[str, Any]]) -> None:
     (port,) = container(docs)["ports"]
-    assert port["containerPort"] == int(env_of(docs)["NETADVISOR_PORT"]) == 8080
+    assert port["containerPort"] == int(env_of(docs)["NETADVISOR_PORT"]) == 8000
     service = one(docs, "Service")
     (service_port,) = service["spec"]["ports"]
     assert service_port["targetPort"] == port["name"]
@@ -189,10 +189,10 @@ def test_probes_and_shutdown_fit_the_grace_period(docs: list[dict[str, Any]]) ->
     for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
         assert main[probe]["httpGet"]["port"] == main["ports"][0]["name"]
     pause = main["lifecycle"]["preStop"]["sleep"]["seconds"]
-    server = settings_from_env(env_of(docs))
+    server = load(env_of(docs))
     # Endpoints drain during the pause, then gunicorn has its graceful timeout, and
     # both fit before the kubelet's SIGKILL.
-    assert pause + server["graceful_timeout"] < pod["terminationGracePeriodSeconds"]
+    assert pause + server.graceful_timeout < pod["terminationGracePeriodSeconds"]
     resources = main["resources"]
     assert set(resources["requests"]) == set(resources["limits"]) == {"cpu", "memory"}
 

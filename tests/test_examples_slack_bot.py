@@ -25,7 +25,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.signature import SignatureVerifier
 from test_render_trees import check_block_kit
 
-from service.api import create_app
+from service.serving import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-signing-secret"

@@ -96,13 +96,13 @@ def test_a_bad_token_reload_interval_is_named(tmp_path: Path, value: str) -> Non
 
 
 def test_a_pricing_file_setting_that_names_no_file_is_named(tmp_path: Path) -> None:
-    # 5 is decoded from JSON into a number by the app factory; the file does not exist.
+    # The file "5" does not exist.
     done = _serve(NETADVISOR_PRICING_FILE="5")
     _refused(done, "5: cannot read the pricing file", "NETADVISOR_PRICING_FILE")
 
 
 def test_the_app_factory_reads_a_numeric_pricing_file_setting(tmp_path: Path) -> None:
-    code = "from service.api import create_app; create_app()"
+    code = "from service.serving import create_app; create_app()"
     done = subprocess.run(
         [sys.executable, "-c", code],
         env=_env(NETADVISOR_PRICING_FILE="5"),

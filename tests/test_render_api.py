@@ -224,7 +224,9 @@ def test_batch_keeps_order_and_isolates_failures(bundled_client: FlaskClient) ->
 
 
 def test_batch_cap(client: FlaskClient, app: Any) -> None:
-    cap = int(app.config["BATCH_MAX_ITEMS"])
+    from service.api.state import CONFIG
+
+    cap = app.extensions[CONFIG].batch_max_items
     item = {"tree": "example", "answers": {}}
     ok = client.post("/v1/evaluations", json={"requests": [item] * cap})
     assert ok.status_code == 200 and len(ok.get_json()["results"]) == cap

@@ -16,8 +16,8 @@ from conftest import QUIET, spec_dict
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from service.api import create_app
 from service.engine import Catalog
+from service.serving import create_app
 
 # The bundled trees: the spec's examples are taken from them.
 APP = create_app({"TESTING": True, **QUIET})

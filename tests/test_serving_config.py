@@ -1,4 +1,4 @@
-"""gunicorn settings from the environment, the CPU budget, the metrics directory, and the
+"""Settings from the environment and a file, the CPU budget, the metrics directory, and the
 worker's per-connection deadline, without starting a server."""
 
 from __future__ import annotations
@@ -12,14 +12,37 @@ from pathlib import Path
 import pytest
 
 from service.serving import runtime
-from service.serving.runtime import settings_from_env
-from service.serving.worker import ClientTimeout, DeadlineSocket
+from service.serving.auth import AuthConfigError
+from service.serving.connection import ClientTimeout, DeadlineSocket
+from service.serving.settings import load, table
+
+
+def settings_from_env(env: dict[str, str]) -> dict[str, object]:
+    settings = load(env)
+    return {
+        "bind": settings.bind,
+        "read_timeout": settings.read_timeout,
+        "loglevel": settings.log_level,
+        **{
+            name: getattr(settings, name)
+            for name in [
+                "workers",
+                "timeout",
+                "graceful_timeout",
+                "max_requests",
+                "max_requests_jitter",
+                "limit_request_line",
+                "limit_request_fields",
+                "limit_request_field_size",
+            ]
+        },
+    }
 
 
 def test_defaults_are_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runtime, "available_cpus", lambda: 2)
     settings = settings_from_env({})
-    assert settings["bind"] == ["127.0.0.1:8080"]
+    assert settings["bind"] == ["127.0.0.1:8000"]
     assert settings["workers"] == 3
     assert settings["timeout"] == 15
     assert settings["read_timeout"] == 10
@@ -56,7 +79,7 @@ def test_environment_overrides_each_setting() -> None:
 
 
 def test_ipv6_host_is_bracketed() -> None:
-    assert settings_from_env({"NETADVISOR_HOST": "::1"})["bind"] == ["[::1]:8080"]
+    assert settings_from_env({"NETADVISOR_HOST": "::1"})["bind"] == ["[::1]:8000"]
 
 
 def test_a_short_worker_timeout_lowers_the_default_read_deadline() -> None:
@@ -116,7 +139,7 @@ def test_default_workers_keep_a_spare() -> None:
 
 def test_metrics_dir_is_created_or_cleared(tmp_path: Path) -> None:
     env: dict[str, str] = {}
-    created, owned = runtime.prepare_metrics_dir(env)
+    created, owned = runtime.prepare_metrics_dir(None, env)
     try:
         assert owned
         assert env["PROMETHEUS_MULTIPROC_DIR"] == str(created)
@@ -127,7 +150,7 @@ def test_metrics_dir_is_created_or_cleared(tmp_path: Path) -> None:
     given.mkdir()
     (given / "counter_1.db").write_bytes(b"old")
     (given / "keep.txt").write_text("not ours")
-    path, owned = runtime.prepare_metrics_dir({"PROMETHEUS_MULTIPROC_DIR": str(given)})
+    path, owned = runtime.prepare_metrics_dir(str(given), {})
     assert (path, owned) == (given, False)
     assert sorted(p.name for p in given.iterdir()) == ["keep.txt"]
 
@@ -184,41 +207,40 @@ def test_body_read_past_the_deadline_raises_for_the_app(
 
 
 @pytest.mark.parametrize(
-    ("value", "seconds"), [(None, 30.0), ("", 30.0), (5, 5.0), ("2.5", 2.5), (86400, 86400.0)]
+    ("value", "seconds"), [("", 30.0), ("5", 5.0), ("2.5", 2.5), ("86400", 86400.0)]
 )
-def test_token_reload_interval_is_read(value: object, seconds: float) -> None:
-    from service.serving.auth import reload_seconds
-
-    assert reload_seconds(value) == seconds
+def test_token_reload_interval_is_read(value: str, seconds: float) -> None:
+    env = {"NETADVISOR_API_TOKENS_RELOAD_SECONDS": value}
+    assert load(env).api_tokens_reload_seconds == seconds
 
 
 @pytest.mark.parametrize("value", ["abc", -1, 0, "0.5", "nan", "inf", True, 86401, [1]])
 def test_a_bad_token_reload_interval_names_the_variable(value: object) -> None:
-    from service.serving.auth import AuthConfigError, reload_seconds
-
-    with pytest.raises(AuthConfigError, match=r"NETADVISOR_API_TOKENS_RELOAD_SECONDS=.* from 1"):
-        reload_seconds(value)
+    with pytest.raises(ValueError, match=r"NETADVISOR_API_TOKENS_RELOAD_SECONDS=.* from 1"):
+        load({}, {"API_TOKENS_RELOAD_SECONDS": value})
 
 
 @pytest.mark.parametrize("raw", ["", " ", "[]", '[""]', "null", " , "])
-def test_set_but_empty_tokens_fail_closed_when_settings_are_read(
-    monkeypatch: pytest.MonkeyPatch, raw: str
-) -> None:
-    import flask
-
-    from service.serving.auth import AuthConfigError, token_store_from_config
-
-    monkeypatch.setenv("NETADVISOR_API_TOKENS", raw)
-    app = flask.Flask("settings-test")
-    app.config.from_prefixed_env("NETADVISOR")
+def test_set_but_empty_tokens_fail_closed_when_settings_are_read(raw: str) -> None:
     with pytest.raises(AuthConfigError, match="NETADVISOR_API_TOKENS is set but holds no token"):
-        token_store_from_config(app.config)
+        load({"NETADVISOR_API_TOKENS": raw})
 
 
-def test_unset_tokens_mean_no_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
-    import flask
+def test_unset_tokens_mean_no_authentication() -> None:
+    assert load({}).api_tokens is None
 
-    from service.serving.auth import token_store_from_config
 
-    monkeypatch.delenv("NETADVISOR_API_TOKENS", raising=False)
-    assert not token_store_from_config(flask.Config(".")).enabled
+def test_a_settings_file_is_read_before_the_environment(tmp_path: Path) -> None:
+    file = tmp_path / "netadvisor.toml"
+    file.write_text('NETADVISOR_WORKERS = 3\nNETADVISOR_CORS_ORIGINS = ["https://a.example"]\n')
+    env = {"NETADVISOR_SETTINGS_FILE": str(file), "NETADVISOR_WORKERS": "4"}
+    settings = load(env)
+    assert (settings.workers, settings.cors_origins) == (4, ("https://a.example",))
+    file.write_text("NETADVISOR_WORKER = 3\n")
+    with pytest.raises(runtime.SettingError, match="no such setting: NETADVISOR_WORKER"):
+        load(env)
+
+
+def test_the_settings_table_in_the_docs_is_the_settings_object() -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "cli.md").read_text()
+    assert table() in docs

@@ -1,10 +1,11 @@
-"""Serving layer on a minimal Flask app: request ids, access log, auth, CORS, decision log."""
+"""Serving middleware around a minimal Flask app: request ids, access log, auth, CORS, decisions."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,9 +14,11 @@ from typing import Any
 import flask
 import pytest
 
-from service.serving import events, init_app, record_decision
+from service.api.context import DECISION_ID_KEY, Decision, RoutedRequest
+from service.serving import events, load, middleware
 from service.serving.auth import AuthConfigError, TokenStore
-from service.serving.cors import CorsConfigError, parse_origins
+from service.serving.cors import CorsConfigError
+from service.serving.decision_log import DecisionLog
 from service.serving.events import ACCESS_LOGGER, DECISION_LOGGER
 from service.serving.logs import JsonFormatter, RequestContextFilter
 
@@ -23,9 +26,12 @@ TOKEN_A = "a" * 24
 TOKEN_B = "rotated-token-b-0123456789"
 
 
-def make_app(**config: Any) -> flask.Flask:
+def make_app(PROPAGATE_EXCEPTIONS: bool | None = None, **config: Any) -> flask.Flask:
+    settings = load({}, config)
+    sink = DecisionLog(frozenset(settings.decision_log_mask)) if settings.decision_log else None
     app = flask.Flask("serving-test")
-    app.config.update(TESTING=True, **config)
+    app.config.update(TESTING=True, PROPAGATE_EXCEPTIONS=PROPAGATE_EXCEPTIONS)
+    app.request_class = RoutedRequest
 
     @app.get("/livez")
     def livez() -> dict[str, str]:
@@ -42,15 +48,15 @@ def make_app(**config: Any) -> flask.Flask:
 
     @app.post("/v1/trees/<tree_id>/evaluate")
     def evaluate(tree_id: str) -> flask.Response:
-        decision_id = record_decision(
-            tree_id=tree_id,
-            version="2.0.0",
-            digest="sha256:abc",
-            answers=flask.request.get_json(),
-            recommendation="cilium",
-            status="complete",
-            duration_ms=0.1234,
-        )
+        # What service.api.evaluate does for each evaluation.
+        environ = flask.request.environ
+        decision_id = environ[DECISION_ID_KEY] = secrets.token_hex(16)
+        if sink is not None:
+            answers = flask.request.get_json()
+            decision = Decision(
+                decision_id, tree_id, "2.0.0", "sha256:abc", answers, "cilium", "complete", 0.1234
+            )
+            sink(environ, decision)
         response = flask.jsonify({"decision_id": decision_id})
         response.headers["X-Decision-ID"] = decision_id
         return response
@@ -59,7 +65,7 @@ def make_app(**config: Any) -> flask.Flask:
     def boom() -> str:
         raise RuntimeError("boom")
 
-    init_app(app)
+    app.wsgi_app = middleware(app.wsgi_app, settings)  # type: ignore[method-assign]
     return app
 
 
@@ -248,21 +254,19 @@ def test_non_ascii_token_is_refused_not_crashed() -> None:
     assert response.status_code == 401
 
 
-def test_tokens_decoded_from_json_by_from_prefixed_env_use_the_raw_value(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # from_prefixed_env turns NETADVISOR_API_TOKENS=1e100000000000000 into a float.
+def test_tokens_are_read_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not JSON-decoded: "1e100000000000000" is the token, not a float.
     raw = "1e100000000000000"
     monkeypatch.setenv("NETADVISOR_API_TOKENS", raw)
+    settings = load()
+    assert settings.api_tokens == (raw,)
     app = flask.Flask("env-test")
-    app.config.from_prefixed_env("NETADVISOR")
-    assert not isinstance(app.config["API_TOKENS"], str)
-    init_app(app)
 
     @app.get("/v1/x")
     def x() -> str:
         return "ok"
 
+    app.wsgi_app = middleware(app.wsgi_app, settings)  # type: ignore[method-assign]
     client = app.test_client()
     assert client.get("/v1/x", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
     assert client.get("/v1/x", headers={"Authorization": "Bearer inf"}).status_code == 401
@@ -371,12 +375,13 @@ def test_cors_allows_only_listed_origins() -> None:
 )
 def test_cors_rejects_anything_but_origins(value: str) -> None:
     with pytest.raises(CorsConfigError):
-        parse_origins(value)
+        load({}, {"CORS_ORIGINS": value})
 
 
 def test_cors_origins_are_normalised() -> None:
-    assert parse_origins(["HTTPS://Portal.Example.com/"]) == ["https://portal.example.com"]
-    assert parse_origins("") == []
+    settings = load({}, {"CORS_ORIGINS": ["HTTPS://Portal.Example.com/"]})
+    assert settings.cors_origins == ("https://portal.example.com",)
+    assert load({}, {"CORS_ORIGINS": ""}).cors_origins == ()
 
 
 def test_decision_event_with_masking(lines: Lines) -> None:

@@ -6,13 +6,12 @@ from typing import Any
 
 import flask
 
-from service.engine.catalog import compare_versions
-from service.engine.model import QuestionNode
+from service.engine import QuestionNode, compare_versions
 
 from . import state
+from .bodies import load_compare
 from .errors import problem_for
 from .io import json_response, read_json
-from .schemas import load_compare
 
 bp = flask.Blueprint("compare", __name__)
 
@@ -22,7 +21,7 @@ def compare(tree_id: str) -> flask.Response:
     catalog = state.catalog()
     catalog.versions(tree_id)  # an unknown tree is a 404 before the body is read
     default = catalog.defaults[tree_id].version
-    answers = load_compare(read_json())
+    answers = load_compare(read_json(flask.request.environ, state.config().max_body_bytes))
     results: list[dict[str, Any]] = []
     outcomes: set[tuple[str, str | None]] = set()
     for outcome in compare_versions(catalog, tree_id, answers):

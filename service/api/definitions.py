@@ -11,8 +11,7 @@ from urllib.parse import quote
 
 import orjson
 
-from service.engine import Catalog, Tree
-from service.engine.model import Branch, Leaf, QuestionNode, Recommendation
+from service.engine import Branch, Catalog, Leaf, QuestionNode, Recommendation, Tree
 
 # Pinned versions are immutable; the default one changes when a new version ships.
 CACHE_PINNED = "max-age=86400, immutable"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import flask
 
-from service.engine.evaluate import evaluate_tree, parse_text_answers
+from service.engine import evaluate_tree, parse_text_answers
 
 from . import state
+from .bodies import MAX_ANSWERS
 from .errors import InvalidParameter, InvalidRequest
-from .schemas import MAX_ANSWERS
 
 bp = flask.Blueprint("diagram", __name__)
 

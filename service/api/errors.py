@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import flask
 import orjson
-from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from service.engine import (
     EngineError,
@@ -19,6 +19,9 @@ from service.engine import (
     UnknownTree,
     UnknownVersion,
 )
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 PROBLEM_JSON = "application/problem+json"
 # Problems of HTTP itself (a wrong method, a bad body) carry no more meaning than their
@@ -102,30 +105,6 @@ def problem(
     return body
 
 
-def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages as one level of dotted field paths."""
-    out: dict[str, list[str]] = {}
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            # marshmallow's `_schema` means the value itself: the body, or an item.
-            if key == "_schema":
-                path = prefix or "body"
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
-            for field, found in flatten_messages(value, path).items():
-                out.setdefault(field, []).extend(found)
-    elif isinstance(messages, list | tuple):
-        for item in messages:
-            if isinstance(item, Mapping | list | tuple):
-                for field, found in flatten_messages(item, prefix).items():
-                    out.setdefault(field, []).extend(found)
-            else:
-                out.setdefault(prefix or "body", []).append(str(item))
-    else:
-        out.setdefault(prefix or "body", []).append(str(messages))
-    return out
-
-
 def _engine_problem(exc: EngineError) -> dict[str, Any] | None:
     for cls, status, title, type_ in _ENGINE:
         if isinstance(exc, cls):
@@ -158,64 +137,108 @@ def problem_for(exc: Exception) -> dict[str, Any] | None:
         return problem(exc.status, exc.title, exc.detail, type=exc.type, errors=exc.errors)
     if isinstance(exc, EngineError):
         return _engine_problem(exc)
-    if isinstance(exc, ValidationError):
-        return problem(
-            422,
-            InvalidRequest.title,
-            "The request body does not have the expected fields; `errors` names each one.",
-            type=InvalidRequest.type,
-            errors=flatten_messages(exc.messages),
-        )
+    if isinstance(exc, HTTPException):
+        return _http_problem(exc)
     return None
 
 
-def problem_response(
-    body: Mapping[str, Any], headers: Mapping[str, str] | None = None
-) -> flask.Response:
-    response = flask.current_app.response_class(
-        orjson.dumps(body), status=body["status"], mimetype=PROBLEM_JSON
+_HTTP_DETAIL = {
+    404: "No endpoint at this path; GET /openapi.yaml lists them all.",
+    405: "This endpoint does not take this method; the Allow header lists those it takes.",
+    413: "The request body is larger than this service accepts.",
+}
+
+
+def _http_problem(exc: HTTPException) -> dict[str, Any]:
+    if isinstance(exc, ClientDisconnected):
+        # The body stopped arriving: the connection's deadline passed (the worker's read
+        # raised a TimeoutError under werkzeug's error) or the client closed early.
+        if isinstance(exc.__context__, TimeoutError):
+            return problem(408, "Request Timeout", "The request body was not sent in time.")
+        return problem(400, "Bad Request", "The request body ended before its declared length.")
+    status = exc.code or 500
+    return problem(status, exc.name, _HTTP_DETAIL.get(status, exc.description or exc.name))
+
+
+def _headers(exc: Exception, body: Mapping[str, Any]) -> dict[str, str]:
+    if isinstance(exc, ApiError):
+        return dict(exc.headers or {})
+    if isinstance(exc, ClientDisconnected):
+        return {"Connection": "close"}
+    if isinstance(exc, HTTPException):
+        # Keep headers such as Allow (405) and Retry-After; the body's type is ours.
+        return {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    return {}
+
+
+def _unexpected(exc: Exception, method: str, path: str) -> dict[str, Any]:
+    # The trace goes to the log with the request id; the caller learns nothing of it.
+    log.error("unhandled error on %s %s", method, path, exc_info=exc)
+    return problem(
+        500,
+        "Internal Server Error",
+        "The service failed to answer this request; the error is logged with its request id.",
     )
-    if headers:
-        response.headers.update(headers)
+
+
+def answer(exc: Exception, environ: WSGIEnvironment) -> tuple[bytes, dict[str, str], int]:
+    """The problem+json bytes, headers and status of any error a request met."""
+    body = problem_for(exc)
+    if body is None:
+        body = _unexpected(exc, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+    return orjson.dumps(body), _headers(exc, body), int(body["status"])
+
+
+def encode(status: int, title: str, detail: str) -> bytes:
+    """A problem document's bytes, for answers made outside any app (the worker's)."""
+    return orjson.dumps(problem(status, title, detail))
+
+
+def respond(
+    environ: WSGIEnvironment,
+    start_response: StartResponse,
+    status: int,
+    title: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+) -> Iterable[bytes]:
+    """Answer a WSGI request with a problem (middleware refusing a request)."""
+    return send(environ, start_response, encode(status, title, detail), status, headers or {})
+
+
+def send(
+    environ: WSGIEnvironment,
+    start_response: StartResponse,
+    data: bytes,
+    status: int,
+    headers: Mapping[str, str],
+) -> Iterable[bytes]:
+    start_response(
+        f"{status} {HTTP_STATUS_CODES.get(status, '')}".rstrip(),
+        [
+            ("Content-Type", PROBLEM_JSON),
+            ("Content-Length", str(len(data))),
+            *headers.items(),
+        ],
+    )
+    return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
+
+
+def wsgi_error(
+    exc: Exception, environ: WSGIEnvironment, start_response: StartResponse
+) -> Iterable[bytes]:
+    """Answer a WSGI request that raised ``exc`` as the Flask handlers would."""
+    data, headers, status = answer(exc, environ)
+    return send(environ, start_response, data, status, headers)
+
+
+def _flask_error(exc: Exception) -> flask.Response:
+    data, headers, status = answer(exc, flask.request.environ)
+    response = flask.current_app.response_class(data, status=status, mimetype=PROBLEM_JSON)
+    response.headers.update(headers)
     return response
 
 
-def _http_problem(exc: HTTPException) -> flask.Response:
-    status = exc.code or 500
-    detail = {
-        404: "No endpoint at this path; GET /openapi.yaml lists them all.",
-        405: "This endpoint does not take this method; the Allow header lists those it takes.",
-        413: "The request body is larger than this service accepts.",
-    }.get(status, exc.description or exc.name)
-    # Keep headers such as Allow (405) and Retry-After; the body's type is ours.
-    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
-    return problem_response(problem(status, exc.name, detail), headers)
-
-
-def _known(exc: Exception) -> flask.Response:
-    body = problem_for(exc)
-    if body is None:
-        return _unexpected(exc)
-    headers = exc.headers if isinstance(exc, ApiError) else None
-    return problem_response(body, headers)
-
-
-def _unexpected(exc: Exception) -> flask.Response:
-    # The trace goes to the log with the request id; the caller learns nothing of it.
-    log.error("unhandled error on %s %s", flask.request.method, flask.request.path, exc_info=exc)
-    return problem_response(
-        problem(
-            500,
-            "Internal Server Error",
-            "The service failed to answer this request; the error is logged with its request id.",
-        )
-    )
-
-
 def register_error_handlers(app: flask.Flask) -> None:
-    """Every error a request can meet becomes a problem+json response, through here."""
-    app.register_error_handler(ApiError, _known)
-    app.register_error_handler(EngineError, _known)
-    app.register_error_handler(ValidationError, _known)
-    app.register_error_handler(HTTPException, _http_problem)
-    app.register_error_handler(Exception, _unexpected)
+    """Every error a Flask view can meet becomes a problem+json response, through here."""
+    app.register_error_handler(Exception, _flask_error)

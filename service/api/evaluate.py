@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
+import secrets
 import time
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
-import flask
 import orjson
+from werkzeug.exceptions import MethodNotAllowed
 
-from service.engine import Result, Tree
-from service.engine.evaluate import evaluate_tree
-from service.serving import DecisionLog, decision_log
+from service.engine import Catalog, Result, Tree, evaluate_tree
+from service.render.markdown import render_markdown
+from service.render.slack import render_slack
 
-from . import state
-from .errors import InvalidParameter
-from .facts import derived_answers, read_body_with_facts
+from .bodies import EvaluateBody, load_evaluate
+from .config import ApiConfig
+from .context import DECISION_ID_HEADER, DECISION_ID_KEY, ROUTE_KEY, Decision, DecisionSink
+from .definitions import Documents
+from .errors import InvalidParameter, wsgi_error
+from .facts import derived_answers
+from .io import read_body_with_facts
 from .metrics import count_evaluation
-from .schemas import EvaluateBody, load_evaluate
 
-bp = flask.Blueprint("evaluate", __name__)
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-DECISION_ID_HEADER = "X-Decision-ID"
+RULE = "/v1/trees/<tree_id>/evaluate"
 FORMATS = ("json", "slack", "markdown")
+JSON = "application/json"
 MARKDOWN = "text/markdown; charset=utf-8; variant=GFM"
+ALLOW = ("POST", "OPTIONS")
+_PREFIX, _SUFFIX = "/v1/trees/", "/evaluate"
 
 
 def run(
-    tree: Tree,
-    request: EvaluateBody,
-    decisions: DecisionLog,
-    environ: dict[str, Any],
+    tree: Tree, request: EvaluateBody, environ: WSGIEnvironment, sink: DecisionSink | None
 ) -> tuple[Result, dict[str, Any]]:
     """Evaluate, count and log one decision; the body carries its `decision_id`."""
     started = time.perf_counter()
@@ -40,64 +47,101 @@ def run(
         ask_all=request.ask_all,
         facts=derived_answers(request.facts),
     )
-    return result, record(result, started, decisions, environ)
-
-
-def record(
-    result: Result, started: float, decisions: DecisionLog, environ: dict[str, Any]
-) -> dict[str, Any]:
-    """The body of an evaluation made since `started`, counted and logged as a decision."""
     body = result.to_dict()
     count_evaluation(result)
-    tree = result.tree
-    body["decision_id"] = decisions.record(
-        environ,
-        tree_id=tree.id,
-        version=tree.version,
-        digest=tree.digest,
-        answers=result.given,
-        recommendation=result.recommendation_id,
-        status=result.status,
-        duration_ms=(time.perf_counter() - started) * 1000.0,
-    )
-    return body
+    decision_id = body["decision_id"] = environ[DECISION_ID_KEY] = secrets.token_hex(16)
+    if sink is not None:
+        sink(
+            environ,
+            Decision(
+                decision_id,
+                tree.id,
+                tree.version,
+                tree.digest,
+                result.given,
+                result.recommendation_id,
+                result.status,
+                (time.perf_counter() - started) * 1000.0,
+            ),
+        )
+    return result, body
 
 
-def _format() -> str:
-    fmt = flask.request.args.get("format", "json")
+def _query(environ: WSGIEnvironment) -> tuple[str, str | None]:
+    """The format and version asked for; an empty query string (the usual case) is not parsed."""
+    query = environ.get("QUERY_STRING")
+    if not query:
+        return "json", None
+    args: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        args.setdefault(key, value)
+    fmt = args.get("format", "json")
     if fmt not in FORMATS:
         raise InvalidParameter(f"format={fmt!r} is not offered; use one of {', '.join(FORMATS)}.")
-    return fmt
+    return fmt, args.get("version")
 
 
-@bp.post("/v1/trees/<tree_id>/evaluate")
-def evaluate(tree_id: str) -> flask.Response:
-    # An empty query string is the usual case; skip parsing it.
-    has_query = bool(flask.request.query_string)
-    fmt = _format() if has_query else "json"
-    version = flask.request.args.get("version") if has_query else None
-    tree = state.catalog().get(tree_id, version)
-    result, body = run(
-        tree,
-        load_evaluate(read_body_with_facts()),
-        decision_log(flask.current_app),
-        flask.request.environ,
-    )
-    decision_id = body["decision_id"]
-    headers = {DECISION_ID_HEADER: decision_id, **state.documents().entry(tree).deprecation}
-    response_class = flask.current_app.response_class
-    if fmt == "json":
-        response = response_class(orjson.dumps(body), mimetype="application/json")
-    elif fmt == "slack":
-        from service.render.slack import render_slack
+class Evaluate:
+    """The evaluate endpoint, every method, format and query string: the API's one
+    evaluate handler, answered from WSGI ahead of Flask's routing (which costs several
+    times the evaluation), with the API's body reader, validator and error answers."""
 
-        response = response_class(
-            orjson.dumps(render_slack(body, dict(result.given), tree=tree)),
-            mimetype="application/json",
-        )
-    else:
-        from service.render.markdown import render_markdown
+    __slots__ = ("catalog", "config", "documents")
 
-        response = response_class(render_markdown(body), content_type=MARKDOWN)
-    response.headers.update(headers)
-    return response
+    def __init__(self, catalog: Catalog, documents: Documents, config: ApiConfig) -> None:
+        self.catalog = catalog
+        self.documents = documents
+        self.config = config
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse, tree_id: str
+    ) -> Iterable[bytes]:
+        environ[ROUTE_KEY] = RULE
+        try:
+            method = environ.get("REQUEST_METHOD")
+            if method == "OPTIONS":
+                start_response("200 OK", [("Allow", ", ".join(ALLOW)), ("Content-Length", "0")])
+                return [b""]
+            if method != "POST":
+                raise MethodNotAllowed(valid_methods=ALLOW)
+            data, headers = self.answer(environ, tree_id)
+        except Exception as exc:
+            return wsgi_error(exc, environ, start_response)
+        headers.append(("Content-Length", str(len(data))))
+        start_response("200 OK", headers)
+        return [data]
+
+    def answer(self, environ: WSGIEnvironment, tree_id: str) -> tuple[bytes, list[tuple[str, str]]]:
+        fmt, version = _query(environ)
+        tree = self.catalog.get(tree_id, version)
+        config = self.config
+        body = read_body_with_facts(environ, config.max_body_bytes, config.facts_max_bytes)
+        result, out = run(tree, load_evaluate(body), environ, config.decisions)
+        if fmt == "json":
+            data, content_type = orjson.dumps(out), JSON
+        elif fmt == "slack":
+            data = orjson.dumps(render_slack(out, dict(result.given), tree=tree))
+            content_type = JSON
+        else:
+            data, content_type = render_markdown(out).encode(), MARKDOWN
+        headers = [("Content-Type", content_type), (DECISION_ID_HEADER, out["decision_id"])]
+        headers.extend(self.documents.entry(tree).deprecation.items())
+        return data, headers
+
+
+class Routes:
+    """The API's WSGI callable: evaluate requests to their handler, the rest to Flask."""
+
+    __slots__ = ("evaluate", "flask_app")
+
+    def __init__(self, evaluate: Evaluate, flask_app: WSGIApplication) -> None:
+        self.evaluate = evaluate
+        self.flask_app = flask_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO", "")
+        if path.endswith(_SUFFIX) and path.startswith(_PREFIX):
+            tree_id = path[len(_PREFIX) : -len(_SUFFIX)]
+            if tree_id and "/" not in tree_id:
+                return self.evaluate(environ, start_response, tree_id)
+        return self.flask_app(environ, start_response)

@@ -7,29 +7,28 @@ from typing import Any
 import flask
 
 from service.engine import EngineError
-from service.serving import decision_log
 
 from . import state
+from .bodies import load_batch
 from .errors import problem_for
 from .evaluate import run
-from .facts import read_body_with_facts
-from .io import json_response
-from .schemas import load_batch
+from .io import json_response, read_body_with_facts
 
 bp = flask.Blueprint("evaluations", __name__)
 
 
 @bp.post("/v1/evaluations")
 def batch() -> flask.Response:
-    items = load_batch(read_body_with_facts(), int(flask.current_app.config["BATCH_MAX_ITEMS"]))
+    config, environ = state.config(), flask.request.environ
+    body = read_body_with_facts(environ, config.max_body_bytes, config.facts_max_bytes)
+    items = load_batch(body, config.batch_max_items)
     catalog = state.catalog()
-    decisions, environ = decision_log(flask.current_app), flask.request.environ
     results: list[dict[str, Any]] = []
     for tree_id, version, request in items:
         try:
-            _, body = run(catalog.get(tree_id, version), request, decisions, environ)
+            _, result = run(catalog.get(tree_id, version), request, environ, config.decisions)
         except EngineError as exc:
             results.append({"problem": problem_for(exc)})
         else:
-            results.append(body)
+            results.append(result)
     return json_response({"results": results})

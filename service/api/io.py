@@ -1,14 +1,20 @@
-"""Request bodies in and JSON responses out, with orjson and no more work than needed."""
+"""Request bodies in and JSON responses out, read from the WSGI environ with orjson."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask
 import orjson
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.http import parse_options_header
+from werkzeug.wsgi import get_input_stream
 
 from .errors import MalformedBody, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 JSON = "application/json"
 
@@ -17,25 +23,81 @@ def is_json_mimetype(mimetype: str) -> bool:
     return mimetype == JSON or (mimetype.startswith("application/") and mimetype.endswith("+json"))
 
 
-def read_json() -> Any:
-    """The request body parsed as JSON: 415 if it is not declared JSON, 413 past the
-    size limit (werkzeug raises while reading), 400 if it does not parse."""
-    request = flask.request
-    if not is_json_mimetype(request.mimetype):
-        shown = request.mimetype or "none"
+def _check_json_type(content_type: str) -> None:
+    mimetype, params = parse_options_header(content_type)
+    mimetype = mimetype.lower()
+    if not is_json_mimetype(mimetype):
+        shown = mimetype or "none"
         raise UnsupportedMediaType(
             f"The body must be JSON sent as Content-Type: application/json (got {shown})."
         )
-    charset = request.mimetype_params.get("charset")
+    charset = params.get("charset")
     if charset is not None and charset.lower() not in ("utf-8", "utf8"):
         raise UnsupportedMediaType(f"JSON bodies are UTF-8; charset={charset} is not accepted.")
-    data = request.get_data(cache=False)
+
+
+def declared_length(environ: WSGIEnvironment) -> int | None:
+    declared: str = environ.get("CONTENT_LENGTH") or ""
+    # isdigit() alone would pass digits such as "²" that int() refuses.
+    return int(declared) if declared.isascii() and declared.isdigit() else None
+
+
+def read_body(environ: WSGIEnvironment, limit: int) -> bytes:
+    """The body, at most ``limit`` bytes (413 beyond); a read that fails or ends early
+    is werkzeug's ClientDisconnected, with the cause (a deadline) as its context."""
+    length = declared_length(environ)
+    if length is None or length > limit:
+        # No usable length (chunked, or none) or too long: werkzeug's stream refuses or
+        # bounds it as Flask would.
+        return bytes(get_input_stream(environ, max_content_length=limit).read())
+    try:
+        data: bytes = environ["wsgi.input"].read(length) if length else b""
+    except (OSError, ValueError) as exc:
+        raise ClientDisconnected() from exc
+    if len(data) != length:
+        raise ClientDisconnected()
+    return data
+
+
+def read_json(environ: WSGIEnvironment, limit: int) -> Any:
+    """The request body parsed as JSON: 415 if it is not declared JSON, 413 past
+    ``limit``, 400 if it does not parse."""
+    content_type = environ.get("CONTENT_TYPE", "")
+    if content_type != JSON:
+        _check_json_type(content_type)
+    data = read_body(environ, limit)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         # orjson names the problem and where it is (and refuses nesting past 1024
         # levels), never anything about this process.
         raise MalformedBody(f"The body is not valid JSON: {exc}.") from None
+
+
+def read_body_with_facts(environ: WSGIEnvironment, max_body: int, facts_max: int) -> Any:
+    """The JSON body of a call that may carry facts: up to ``facts_max`` when it does,
+    ``max_body`` when it does not (a large body is only worth reading for facts)."""
+    oversized = (declared_length(environ) or 0) > max_body
+    try:
+        body = read_json(environ, facts_max)
+    except MalformedBody:
+        if oversized:  # past the ordinary limit, a body that does not parse is too large
+            raise RequestEntityTooLarge() from None
+        raise
+    if oversized and not _carries_facts(body):
+        raise RequestEntityTooLarge()
+    return body
+
+
+def _carries_facts(body: object) -> bool:
+    if not isinstance(body, dict):
+        return False
+    if body.get("facts") is not None:
+        return True
+    items = body.get("requests")
+    return isinstance(items, list) and any(
+        isinstance(i, dict) and i.get("facts") is not None for i in items
+    )
 
 
 def json_response(

@@ -1,4 +1,4 @@
-"""Prometheus metrics: requests by route and status, latency, and what was advised."""
+"""Prometheus metrics: what was advised, and the exposition of every metric of the process."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
-    Histogram,
     generate_latest,
 )
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -20,22 +19,6 @@ from service.engine import Result
 
 bp = flask.Blueprint("metrics", __name__)
 
-# Evaluations take well under a millisecond; the buckets resolve that end and still
-# show a slow worker.
-_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
-
-REQUESTS = Counter(
-    "netadvisor_http_requests",
-    "HTTP requests answered, by method, route template and status.",
-    ("method", "route", "status"),
-)
-LATENCY = Histogram(
-    "netadvisor_http_request_duration_seconds",
-    "Time from the request reaching the app to its response, by method, route and status.",
-    ("method", "route", "status"),
-    buckets=_BUCKETS,
-)
 EVALUATIONS = Counter(
     "netadvisor_evaluations",
     "Evaluations by tree, version, status and recommendation (none while needs_input).",
@@ -44,7 +27,6 @@ EVALUATIONS = Counter(
 
 # labels() formats and locks on every call; the label sets are few and fixed, so each
 # child is looked up once per process and kept.
-_request_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 _evaluation_children: dict[tuple[str, str, str, str], Any] = {}
 
 
@@ -55,21 +37,6 @@ def count_evaluation(result: Result) -> None:
     if child is None:
         child = _evaluation_children[key] = EVALUATIONS.labels(*key)
     child.inc()
-
-
-def observe_request(method: str, route: str | None, status: int, seconds: float) -> None:
-    """Count one response and its latency; the serving middleware calls this for each."""
-    key = (
-        method if method in _METHODS else "other",
-        # Unrouted paths share one label so scanners cannot grow the series without bound.
-        route if route is not None else "unmatched",
-        str(status),
-    )
-    children = _request_children.get(key)
-    if children is None:
-        children = _request_children[key] = (REQUESTS.labels(*key), LATENCY.labels(*key))
-    children[0].inc()
-    children[1].observe(seconds)
 
 
 def _registry() -> CollectorRegistry:

@@ -86,8 +86,12 @@ def openapi() -> flask.Response:
     headers = {"ETag": f'"{etag}"', "Cache-Control": "max-age=300"}
     if flask.request.if_none_match.contains_weak(etag):
         return flask.current_app.response_class(status=304, headers=headers)
+    # YAML by default; text/plain for a caller that prefers it (a browser shows it, and a
+    # client generator that knows no YAML media type reads it as text).
+    best = flask.request.accept_mimetypes.best_match([YAML, "text/plain"], default=YAML)
+    headers["Vary"] = "Accept"
     return flask.current_app.response_class(
-        data, content_type=f"{YAML}; charset=utf-8", headers=headers
+        data, content_type=f"{best}; charset=utf-8", headers=headers
     )
 
 

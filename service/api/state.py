@@ -1,4 +1,4 @@
-"""Where the app keeps its loaded catalog and the documents built from it."""
+"""Where the app keeps its configuration, loaded catalog and the documents built from it."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import flask
 
 from service.engine import Catalog
 
+from .config import ApiConfig
 from .definitions import Documents
 
 CATALOG = "netadvisor"
 DOCUMENTS = "netadvisor.documents"
+CONFIG = "netadvisor.config"
 
 
 def catalog() -> Catalog:
@@ -20,3 +22,7 @@ def catalog() -> Catalog:
 
 def documents() -> Documents:
     return cast(Documents, flask.current_app.extensions[DOCUMENTS])
+
+
+def config() -> ApiConfig:
+    return cast(ApiConfig, flask.current_app.extensions[CONFIG])

@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import flask
+from service.api import errors
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
 
@@ -53,61 +56,23 @@ def parse_tokens(text: str, source: str) -> list[str]:
 
 
 TOKENS_VARIABLE = "NETADVISOR_API_TOKENS"
-_EMPTY_TOKENS = (
-    f"{TOKENS_VARIABLE} is set but holds no token, which would leave the API open; "
-    "unset it to run without authentication, or give one or more tokens separated by commas"
-)
+# What a Secret rendered empty looks like; starting with the API open over one fails open.
+_EMPTY_FORMS = frozenset({"", "null", "[]", '[""]'})
 
 
-def _config_tokens(value: object) -> list[str]:
-    """Tokens from ``API_TOKENS``, which ``from_prefixed_env`` may have JSON-decoded.
-
-    Unset means no authentication. Set but empty ("", " ", "[]", '[""]', "null") is
-    refused: starting with the API open because a Secret rendered empty fails open.
-    """
-    raw = os.environ.get(TOKENS_VARIABLE)
-    if value is None:
-        # from_prefixed_env decodes "null" to None, which looks like unset.
-        if raw is not None:
-            raise AuthConfigError(_EMPTY_TOKENS)
-        return []
-    if isinstance(value, str):
-        tokens = parse_tokens(value, TOKENS_VARIABLE)
-    elif isinstance(value, list | tuple):
-        tokens = parse_tokens(",".join(str(item) for item in value), TOKENS_VARIABLE)
-    elif raw is not None:
-        # A token such as "1e10" or "true" was decoded as JSON into a number or a bool, and
-        # str() of that is not what the operator wrote: read the raw variable instead.
-        tokens = parse_tokens(raw, TOKENS_VARIABLE)
-    else:
-        raise AuthConfigError(f"API_TOKENS must be a string or a list, not {type(value).__name__}")
+def parse_token_setting(value: object, name: str = TOKENS_VARIABLE) -> tuple[str, ...]:
+    """Tokens from the setting: set but empty is refused, never read as "no authentication"."""
+    if isinstance(value, list | tuple):
+        value = ",".join(str(item) for item in value)
+    text = str(value).strip()
+    tokens = [] if text.replace(" ", "") in _EMPTY_FORMS else parse_tokens(text, name)
     if not tokens:
-        raise AuthConfigError(_EMPTY_TOKENS)
-    return tokens
-
-
-RELOAD_VARIABLE = "NETADVISOR_API_TOKENS_RELOAD_SECONDS"
-MAX_RELOAD_SECONDS = 86400.0
-
-
-def reload_seconds(value: object) -> float:
-    """``API_TOKENS_RELOAD_SECONDS``: seconds between checks of the token file, 1 to 86400."""
-    if value is None or value == "":
-        return 30.0
-    number: float | None = None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            number = None
-    if number is None or not 1 <= number <= MAX_RELOAD_SECONDS:  # NaN fails this too
         raise AuthConfigError(
-            f"{RELOAD_VARIABLE}={str(value)[:40]!r} must be a number of seconds from 1 to "
-            f"{MAX_RELOAD_SECONDS:.0f} (default 30)"
+            f"{TOKENS_VARIABLE} is set but holds no token, which would leave the API open; "
+            "unset it to run without authentication, or give one or more tokens separated "
+            "by commas"
         )
-    return number
+    return tuple(tokens)
 
 
 class TokenStore:
@@ -190,15 +155,6 @@ class TokenStore:
         return matched
 
 
-def token_store_from_config(config: flask.Config) -> TokenStore:
-    """Build the store from ``API_TOKENS`` and ``API_TOKENS_FILE``; both may be set."""
-    tokens = _config_tokens(config.get("API_TOKENS"))
-    file_value = config.get("API_TOKENS_FILE")
-    path = Path(str(file_value)) if file_value not in (None, "") else None
-    interval = reload_seconds(config.get("API_TOKENS_RELOAD_SECONDS"))
-    return TokenStore(tokens, path, reload_interval=interval)
-
-
 def _bearer(header: str | None) -> str | None:
     if not header:
         return None
@@ -208,47 +164,32 @@ def _bearer(header: str | None) -> str | None:
     return credentials.strip() or None
 
 
-def presents_valid_token(store: TokenStore, header: str | None) -> bool:
-    """Whether an ``Authorization`` header carries a bearer token the store accepts."""
-    token = _bearer(header)
-    return token is not None and store.accepts(token)
+def _protected(path: str) -> bool:
+    return path == PROTECTED_PREFIX or path.startswith(PROTECTED_PREFIX + "/")
 
 
-ProblemFactory = Callable[[int, str, str, dict[str, str]], flask.Response]
-TOKENS_EXTENSION = "netadvisor.tokens"
+class Auth:
+    """WSGI middleware: a /v1 request without a valid bearer token is answered 401 here;
+    everything else (probes, metrics, the spec, CORS preflights) is passed on."""
 
+    __slots__ = ("app", "store")
 
-def init_auth(app: flask.Flask, store: TokenStore, problem: ProblemFactory) -> None:
-    """Require a bearer token on /v1 when tokens are configured; everything else is open."""
-    app.extensions[TOKENS_EXTENSION] = store
-    if not store.enabled:
-        return
+    def __init__(self, app: WSGIApplication, store: TokenStore) -> None:
+        self.app = app
+        self.store = store
 
-    def require_token() -> flask.Response | None:
-        request = flask.request
-        path = request.path
-        if not (path == PROTECTED_PREFIX or path.startswith(PROTECTED_PREFIX + "/")):
-            return None
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # A CORS preflight never carries credentials; it only learns what is allowed.
-        if request.method == "OPTIONS":
-            return None
-        header = request.headers.get("Authorization")
-        token = _bearer(header)
+        if not _protected(environ.get("PATH_INFO", "")) or environ["REQUEST_METHOD"] == "OPTIONS":
+            return self.app(environ, start_response)
+        token = _bearer(environ.get("HTTP_AUTHORIZATION"))
         if token is None:
-            return problem(
-                401,
-                "Unauthorized",
-                "This endpoint needs an 'Authorization: Bearer <token>' header.",
-                {"WWW-Authenticate": REALM},
-            )
-        if not store.accepts(token):
-            return problem(
-                401,
-                "Unauthorized",
-                "The bearer token is not valid.",
-                {"WWW-Authenticate": f'{REALM}, error="invalid_token"'},
-            )
-        return None
-
-    # First of the before-request hooks, so no other work is done for a refused caller.
-    app.before_request_funcs.setdefault(None, []).insert(0, require_token)
+            detail = "This endpoint needs an 'Authorization: Bearer <token>' header."
+            challenge = REALM
+        elif not self.store.accepts(token):
+            detail, challenge = "The bearer token is not valid.", f'{REALM}, error="invalid_token"'
+        else:
+            return self.app(environ, start_response)
+        return errors.respond(
+            environ, start_response, 401, "Unauthorized", detail, {"WWW-Authenticate": challenge}
+        )

@@ -6,11 +6,10 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-import flask
-from werkzeug.routing import Rule
-
+from service.api.context import DECISION_ID_KEY, ROUTE_KEY
 from service.serving.events import ACCESS_LOGGER, write_event
 
 if TYPE_CHECKING:
@@ -18,13 +17,10 @@ if TYPE_CHECKING:
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
-# Where a request's context lives in its WSGI environ, so the views, the log filter and
-# the middleware all read one place, and the middleware can still read it after Flask
-# has torn its request context down.
+# Where a request's context lives in its WSGI environ, so the log filter, the decision
+# log and the middleware all read one place, after the app is done with the request too.
 REQUEST_ID_KEY = "netadvisor.request_id"
 TRACE_KEY = "netadvisor.trace"
-RULE_KEY = "netadvisor.url_rule"
-DECISION_ID_KEY = "netadvisor.decision_id"
 
 # A caller's id is kept only if it is short and plain, so it cannot flood or forge log
 # lines; anything else is replaced by a fresh id rather than rejected, because tracing
@@ -39,9 +35,10 @@ _ZERO_PARENT = "0" * 16
 # Called once per response: method, route template (None when no route matched),
 # status and seconds since the request reached the app. Metrics register one.
 ResponseObserver = Callable[[str, str | None, int, float], None]
-# Builds a WSGI callable that answers some requests itself and passes the rest to the
-# callable it is given (the Flask app); it records the URL rule it serves under RULE_KEY.
-FastPath = Callable[[flask.Flask, "WSGIApplication"], "WSGIApplication"]
+
+
+# The environ of the request being answered, for log lines written meanwhile.
+current_environ: ContextVar[WSGIEnvironment | None] = ContextVar("environ", default=None)
 
 
 def request_id_from(header: str | None) -> str:
@@ -76,29 +73,10 @@ def context_fields(environ: WSGIEnvironment) -> dict[str, str]:
     return fields
 
 
-class RoutedRequest(flask.Request):
-    """Flask's request, keeping the matched URL rule in the WSGI environ as well, where
-    the middleware reads the route template once the response is made."""
-
-    @property
-    def url_rule(self) -> Rule | None:
-        rule: Rule | None = self.environ.get(RULE_KEY)
-        return rule
-
-    @url_rule.setter
-    def url_rule(self, rule: Rule | None) -> None:
-        self.environ[RULE_KEY] = rule
-
-
 class RequestContext:
-    """Wraps the app's WSGI callable: gives each request an id (the caller's when plain,
-    echoed in ``X-Request-ID``), keeps its trace id, and when the response starts, reports
-    it to the observers and writes the access line.
-
-    One wrapper instead of separate before- and after-request hooks: it reads the WSGI
-    environ directly, not through Flask's context-local proxies, and costs a few
-    microseconds per request where the hooks cost tens.
-    """
+    """WSGI middleware, outermost: gives each request an id (the caller's when plain,
+    echoed in ``X-Request-ID``), keeps its trace id, and once the app has answered,
+    reports the response to the observers (metrics) and writes the access line."""
 
     __slots__ = ("access_log", "app", "observers")
 
@@ -132,15 +110,16 @@ class RequestContext:
             headers.append((REQUEST_ID_HEADER, request_id))
             return start_response(status_line, headers, exc_info)
 
+        token = current_environ.set(environ)
         try:
             return self.app(environ, start)
         finally:
+            current_environ.reset(token)
             self._finish(environ, status, time.perf_counter() - started)
 
     def _finish(self, environ: WSGIEnvironment, status: int, seconds: float) -> None:
-        rule = environ.get(RULE_KEY)
         # The route template, not the raw path, so lines and series group by endpoint.
-        route = rule.rule if rule is not None else None
+        route = environ.get(ROUTE_KEY)
         method = environ.get("REQUEST_METHOD", "GET")
         for observe in self.observers:
             observe(method, route, status, seconds)
@@ -171,19 +150,3 @@ def _access_fields(
     if decision_id is not None:
         fields["decision_id"] = decision_id
     return fields
-
-
-def init_context(
-    app: flask.Flask,
-    inner: WSGIApplication,
-    *,
-    access_log: bool,
-    observers: Sequence[ResponseObserver] = (),
-) -> None:
-    """Make ``inner`` (Flask's own WSGI callable, or a fast path in front of it) the app's
-    WSGI callable inside the request context, so every response, error pages and 401s
-    included, carries the request id and is observed and logged."""
-    app.request_class = RoutedRequest
-    app.wsgi_app = RequestContext(  # type: ignore[method-assign]
-        inner, access_log=access_log, observers=observers
-    )

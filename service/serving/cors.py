@@ -1,84 +1,91 @@
-"""CORS for browser portals: an explicit list of origins from configuration, none by default."""
+"""CORS for browser portals: an explicit list of origins from the settings, none by default."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-import flask
-from flask_cors import CORS
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # scheme://host[:port] and nothing else: a path, a wildcard or a pattern would widen
 # the list beyond the origins an operator named.
 _ORIGIN = re.compile(
     r"https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?"
 )
-_SEPARATORS = re.compile(r"[\s,]+")
-
 ALLOW_HEADERS = ("Authorization", "Content-Type", "If-None-Match", "X-Request-ID", "traceparent")
-EXPOSE_HEADERS = ("X-Request-ID", "X-Decision-ID", "ETag", "Deprecation", "Link", "Sunset")
+EXPOSE_HEADERS = ("Deprecation", "ETag", "Link", "Sunset", "X-Decision-ID", "X-Request-ID")
+ALLOW_METHODS = "GET, OPTIONS, POST"
+MAX_AGE = "600"
 
 
 class CorsConfigError(ValueError):
     """``CORS_ORIGINS`` names something that is not an origin."""
 
 
-def parse_origins(value: object) -> list[str]:
-    """Origins from a comma-separated string or a list, validated and lower-cased."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        items = [part for part in _SEPARATORS.split(value) if part]
-    elif isinstance(value, list | tuple):
-        items = [str(item).strip() for item in value]
-    else:
-        raise CorsConfigError(
-            f"NETADVISOR_CORS_ORIGINS must be a comma-separated list, not {type(value).__name__}"
-        )
+def check_origins(items: Sequence[str], name: str) -> tuple[str, ...]:
+    """Origins validated and lower-cased."""
     origins = []
     for item in items:
         origin = item.lower().rstrip("/")
         if not _ORIGIN.fullmatch(origin):
             raise CorsConfigError(
-                f"NETADVISOR_CORS_ORIGINS: {item!r} is not an origin "
+                f"{name}: {item!r} is not an origin "
                 "(expected scheme://host[:port], e.g. https://portal.example.com; "
                 "wildcards are not accepted)"
             )
         origins.append(origin)
-    return origins
+    return tuple(origins)
 
 
-CORS_EXTENSION = "netadvisor.cors_origins"
-
-
-def init_cors(app: flask.Flask, origins: list[str]) -> None:
-    """Answer CORS for the API and the spec, only for the configured origins."""
-    app.extensions[CORS_EXTENSION] = tuple(origins)
-    if not origins:
-        return
-    options = {
-        "origins": origins,
-        "methods": ["GET", "POST", "OPTIONS"],
-        "allow_headers": list(ALLOW_HEADERS),
-        "expose_headers": list(EXPOSE_HEADERS),
-        # Tokens travel in a header, never in cookies.
-        "supports_credentials": False,
-        "max_age": 600,
-        # CORS headers answer a browser's Origin; a request without one (a server-side
-        # caller) gets none, rather than the list of every allowed origin.
-        "always_send": False,
-    }
-    CORS(app, resources={r"^/v1(/.*)?$": options, r"^/openapi\.yaml$": options})
-    app.after_request(_vary_on_origin)
-
-
-def _is_cors_resource(path: str) -> bool:
+def is_cors_resource(path: str) -> bool:
     return path == "/v1" or path.startswith("/v1/") or path == "/openapi.yaml"
 
 
-def _vary_on_origin(response: flask.Response) -> flask.Response:
-    # The CORS headers depend on the request's Origin, and tree definitions and the spec
-    # are cacheable: a shared cache must not hand one origin's answer (or a server-side
-    # caller's, which has none) to another.
-    if _is_cors_resource(flask.request.path):
-        response.vary.add("Origin")
-    return response
+class Cors:
+    """WSGI middleware: adds CORS headers to the API's and the spec's responses for the
+    configured origins, preflights included, and passes every request on."""
+
+    __slots__ = ("allow_headers", "app", "origins")
+
+    def __init__(self, app: WSGIApplication, origins: Iterable[str]) -> None:
+        self.app = app
+        self.origins = frozenset(origins)
+        self.allow_headers = {h.lower(): h for h in ALLOW_HEADERS}
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if not is_cors_resource(environ.get("PATH_INFO", "")):
+            return self.app(environ, start_response)
+        # The headers depend on the request's Origin, and tree definitions and the spec
+        # are cacheable: a shared cache must not hand one origin's answer to another.
+        added = [("Vary", "Origin")]
+        origin = environ.get("HTTP_ORIGIN", "").lower()
+        # A request without Origin (a server-side caller) gets no CORS headers.
+        if origin in self.origins:
+            added.append(("Access-Control-Allow-Origin", environ["HTTP_ORIGIN"]))
+            added.append(("Access-Control-Expose-Headers", ", ".join(EXPOSE_HEADERS)))
+            if environ["REQUEST_METHOD"] == "OPTIONS" and (
+                "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+            ):
+                added.extend(self._preflight(environ))
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, headers + added, exc_info)
+
+        return self.app(environ, start)
+
+    def _preflight(self, environ: WSGIEnvironment) -> list[tuple[str, str]]:
+        headers = [
+            ("Access-Control-Allow-Methods", ALLOW_METHODS),
+            ("Access-Control-Max-Age", MAX_AGE),
+        ]
+        asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")
+        allowed = [
+            self.allow_headers[name.strip().lower()]
+            for name in asked.split(",")
+            if name.strip().lower() in self.allow_headers
+        ]
+        if allowed:
+            headers.append(("Access-Control-Allow-Headers", ", ".join(allowed)))
+        return headers

@@ -1,32 +1,9 @@
-"""gunicorn settings for netadvisor: reasoned defaults, each overridable by environment.
+"""gunicorn's configuration for netadvisor, from the settings (docs/cli.md has the table).
 
-Used as ``gunicorn -c python:service.serving.gunicorn_conf service.wsgi:app``.
-
-- NETADVISOR_HOST (127.0.0.1): local use stays local; the image sets 0.0.0.0.
-- NETADVISOR_PORT (8080): unprivileged, so the server never needs root.
-- NETADVISOR_WORKERS (usable cores + 1, at least 2): evaluations are CPU-bound; the
-  cores come from the affinity mask and the cgroup CPU limit, not the node's count.
-- NETADVISOR_LOG_LEVEL (info).
-- GUNICORN_TIMEOUT (15 s): a request costs milliseconds; a worker silent this long is
-  stuck and is replaced.
-- GUNICORN_READ_TIMEOUT (10 s, below GUNICORN_TIMEOUT): the time a client has to send
-  its whole request (a slower one gets 408), and to go on reading its response.
-- GUNICORN_GRACEFUL_TIMEOUT (20 s): with a 5 s preStop pause it fits in the pod's 30 s
-  termination grace period.
-- GUNICORN_MAX_REQUESTS / GUNICORN_MAX_REQUESTS_JITTER (20000 / 2000): workers are
-  recycled to bound slow memory growth; the jitter keeps them from restarting together.
-- GUNICORN_LIMIT_REQUEST_LINE (4094): the longest API URL is far shorter.
-- GUNICORN_LIMIT_REQUEST_FIELDS (50): a proxy adds a handful of headers to a client's.
-- GUNICORN_LIMIT_REQUEST_FIELD_SIZE (8190): room for long tokens and a portal's cookies.
-- GUNICORN_BACKLOG (2048).
-- The worker (service.serving.worker) reads every connection's request in an event
-  loop and runs the app once it is whole, then leaves the response to the loop: slow
-  or idle clients cost a socket, not a worker. Evaluations are CPU-bound, so threads
-  would only contend for the interpreter lock.
-- GUNICORN_WORKER_CONNECTIONS (1000): open connections one worker holds at most.
-- PROMETHEUS_MULTIPROC_DIR (a new temporary directory): its ``*.db`` files are removed
-  at start so counts from an earlier run are not added to this one's; a dead worker's
-  counters are folded into one file, so restarts do not fill the directory.
+Used as ``gunicorn -c python:service.serving.gunicorn_conf service.wsgi:app``. The worker
+(service.serving.worker) reads every connection's request in an event loop and runs the
+app once it is whole: slow or idle clients cost a socket, not a worker. Evaluations are
+CPU-bound, so threads would only contend for the interpreter lock.
 """
 
 from __future__ import annotations
@@ -39,38 +16,32 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from service.serving import runtime
+from service.serving import runtime, settings
 from service.serving.logs import logging_config
 
 try:
-    _settings = runtime.settings_from_env(os.environ)
+    _settings = settings.active()
     # Must be set before prometheus_client is first imported (gunicorn preloads the app,
     # which imports it, after reading this module): the library picks its store then.
-    _metrics_dir, _metrics_dir_owned = runtime.prepare_metrics_dir(os.environ)
-except (runtime.SettingError, OSError) as exc:
-    raise SystemExit(f"netadvisor: {exc}") from None
-
-bind = _settings["bind"]
-workers = _settings["workers"]
-timeout = _settings["timeout"]
-graceful_timeout = _settings["graceful_timeout"]
-max_requests = _settings["max_requests"]
-max_requests_jitter = _settings["max_requests_jitter"]
-limit_request_line = _settings["limit_request_line"]
-limit_request_fields = _settings["limit_request_fields"]
-limit_request_field_size = _settings["limit_request_field_size"]
-backlog = _settings["backlog"]
-loglevel = _settings["loglevel"]
-
-# The worker reads its deadline from the environment it inherits.
-os.environ["GUNICORN_READ_TIMEOUT"] = str(_settings["read_timeout"])
-worker_class = "service.serving.worker.EventLoopWorker"
-try:
-    worker_connections = runtime.env_int(
-        os.environ, ("GUNICORN_WORKER_CONNECTIONS",), 1000, minimum=16, maximum=65536
+    _metrics_dir, _metrics_dir_owned = runtime.prepare_metrics_dir(
+        _settings.metrics_dir, os.environ
     )
-except runtime.SettingError as exc:
+except (ValueError, OSError) as exc:
     raise SystemExit(f"netadvisor: {exc}") from None
+
+bind = _settings.bind
+workers = _settings.workers
+timeout = _settings.timeout
+graceful_timeout = _settings.graceful_timeout
+max_requests = _settings.max_requests
+max_requests_jitter = _settings.max_requests_jitter
+limit_request_line = _settings.limit_request_line
+limit_request_fields = _settings.limit_request_fields
+limit_request_field_size = _settings.limit_request_field_size
+backlog = _settings.backlog
+loglevel = _settings.log_level
+worker_class = "service.serving.worker.EventLoopWorker"
+worker_connections = _settings.worker_connections
 # The loop writes responses from memory; sendfile would block on a client that stops
 # reading a large asset.
 sendfile = False
@@ -85,7 +56,7 @@ proc_name = "netadvisor"
 # access line would duplicate it without the route.
 accesslog = None
 errorlog = "-"
-logconfig_dict = logging_config(loglevel)
+logconfig_dict = logging_config(_settings.log_level)
 # Every request writes log records, and no line needs the caller's source file, thread or
 # process name: skip collecting them (the logging documentation's own optimisations).
 logging._srcfile = None

@@ -6,11 +6,10 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-import flask
 import orjson
 from pythonjsonlogger.orjson import OrjsonFormatter
 
-from service.serving.context import context_fields
+from service.serving.context import context_fields, current_environ
 from service.serving.events import MAX_LINE, bounded_json
 
 
@@ -60,8 +59,9 @@ class RequestContextFilter(logging.Filter):
     line can be joined with the request's access line and the caller's trace."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if flask.has_request_context():
-            for name, value in context_fields(flask.request.environ).items():
+        environ = current_environ.get()
+        if environ is not None:
+            for name, value in context_fields(environ).items():
                 if not hasattr(record, name):
                     setattr(record, name, value)
         return True

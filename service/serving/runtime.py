@@ -1,68 +1,21 @@
-"""Process-level settings for the server: environment parsing, CPU budget, metrics directory."""
+"""What the server process needs from its host: the CPU budget and the metrics directory."""
 
 from __future__ import annotations
 
 import math
 import os
 import tempfile
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-# Seconds a client has to send its whole request (service.serving.worker).
-DEFAULT_READ_TIMEOUT = 10
 
 
 class SettingError(ValueError):
-    """An environment variable holds a value the server cannot use."""
+    """A setting holds a value the server cannot use."""
 
 
 class ClientTimeout(TimeoutError):
     """The client did not send its request body before the connection's deadline."""
-
-
-def env_int(
-    env: Mapping[str, str],
-    names: tuple[str, ...],
-    default: int,
-    *,
-    minimum: int = 0,
-    maximum: int | None = None,
-) -> int:
-    """Read the first of ``names`` that is set, as an integer within bounds."""
-    for name in names:
-        raw = env.get(name, "").strip()
-        if not raw:
-            continue
-        try:
-            value = int(raw)
-        except ValueError:
-            raise SettingError(f"{name}={raw!r} is not an integer") from None
-        if value < minimum or (maximum is not None and value > maximum):
-            upper = f" and <= {maximum}" if maximum is not None else ""
-            raise SettingError(f"{name}={value} must be >= {minimum}{upper}")
-        return value
-    return default
-
-
-def env_str(env: Mapping[str, str], names: tuple[str, ...], default: str) -> str:
-    """Read the first of ``names`` that is set and not blank."""
-    for name in names:
-        raw = env.get(name, "").strip()
-        if raw:
-            return raw
-    return default
-
-
-def env_choice(
-    env: Mapping[str, str], names: tuple[str, ...], default: str, choices: tuple[str, ...]
-) -> str:
-    """Read a lower-cased value that must be one of ``choices``."""
-    value = env_str(env, names, default).lower()
-    if value not in choices:
-        raise SettingError(f"{names[0]}={value!r} must be one of {', '.join(choices)}")
-    return value
 
 
 def _cgroup_quota(root: Path) -> float | None:
@@ -107,14 +60,16 @@ def default_workers(cpus: int) -> int:
     return max(2, cpus + 1)
 
 
-def prepare_metrics_dir(env: dict[str, str] | os._Environ[str]) -> tuple[Path, bool]:
-    """Make ``PROMETHEUS_MULTIPROC_DIR`` exist and hold no stale files; return it and
-    whether it was created here (and so should be removed on exit).
+def prepare_metrics_dir(
+    configured: str | None, env: dict[str, str] | os._Environ[str]
+) -> tuple[Path, bool]:
+    """Make the metrics directory exist and hold no stale files, and name it in
+    ``PROMETHEUS_MULTIPROC_DIR`` for prometheus_client; return it and whether it was
+    created here (and so should be removed on exit).
 
     Stale ``*.db`` files from an earlier run (an emptyDir survives container restarts)
     would add old counts to new ones, so they are removed before any worker starts.
     """
-    configured = env.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
     if configured:
         path = Path(configured)
         path.mkdir(parents=True, exist_ok=True)
@@ -137,65 +92,3 @@ def heartbeat_dir() -> str | None:
     if shm.is_dir() and os.access(shm, os.W_OK):
         return str(shm)
     return None
-
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off", ""})
-
-
-def as_bool(value: object, name: str) -> bool:
-    """A boolean setting that may arrive JSON-decoded (True) or as text ("on")."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value != 0
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise SettingError(f"{name}={value!r} is not a boolean (use true or false)")
-
-
-def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    """The gunicorn settings the environment asks for; raises SettingError on bad values."""
-    host = env_str(env, ("NETADVISOR_HOST",), "127.0.0.1")
-    port = env_int(env, ("NETADVISOR_PORT",), 8080, minimum=1, maximum=65535)
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    cpus = available_cpus()
-    level = env_choice(
-        env, ("NETADVISOR_LOG_LEVEL",), "info", ("debug", "info", "warning", "error", "critical")
-    )
-    timeout = env_int(env, ("GUNICORN_TIMEOUT",), 15, minimum=2)
-    read_timeout = env_int(
-        env, ("GUNICORN_READ_TIMEOUT",), min(DEFAULT_READ_TIMEOUT, timeout - 1), minimum=1
-    )
-    if read_timeout >= timeout:
-        raise SettingError(
-            f"GUNICORN_READ_TIMEOUT={read_timeout} must be below GUNICORN_TIMEOUT={timeout}, "
-            "or the arbiter kills a worker before its client's deadline"
-        )
-    return {
-        "bind": [f"{host}:{port}"],
-        "read_timeout": read_timeout,
-        "workers": env_int(
-            env,
-            ("NETADVISOR_WORKERS", "GUNICORN_WORKERS", "WEB_CONCURRENCY"),
-            default_workers(cpus),
-            minimum=1,
-            maximum=256,
-        ),
-        "timeout": timeout,
-        "graceful_timeout": env_int(env, ("GUNICORN_GRACEFUL_TIMEOUT",), 20, minimum=0),
-        "max_requests": env_int(env, ("GUNICORN_MAX_REQUESTS",), 20000, minimum=0),
-        "max_requests_jitter": env_int(env, ("GUNICORN_MAX_REQUESTS_JITTER",), 2000, minimum=0),
-        "limit_request_line": env_int(
-            env, ("GUNICORN_LIMIT_REQUEST_LINE",), 4094, minimum=256, maximum=8190
-        ),
-        "limit_request_fields": env_int(
-            env, ("GUNICORN_LIMIT_REQUEST_FIELDS",), 50, minimum=10, maximum=32768
-        ),
-        "limit_request_field_size": env_int(
-            env, ("GUNICORN_LIMIT_REQUEST_FIELD_SIZE",), 8190, minimum=256, maximum=65536
-        ),
-        "backlog": env_int(env, ("GUNICORN_BACKLOG",), 2048, minimum=16),
-        "loglevel": level,
-    }

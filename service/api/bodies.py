@@ -1,0 +1,221 @@
+"""Request bodies at the edge: one validator per body, every bad field named in one 422."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from .errors import InvalidRequest
+
+MAX_ANSWERS = 100
+MAX_PRICES = 100
+MAX_ID_LENGTH = 100
+MAX_TEXT_ANSWER = 200
+MAX_PRICE = 1e12
+MAX_ERROR_TEXT = 20_000
+ASK_MODES = ("required", "all")
+
+Answers = dict[str, Any]
+Pricing = dict[str, Any] | None
+Errors = dict[str, list[str]]
+
+ANSWER_TYPE = "Expected true or false, a whole number or a string."
+PRICE_TYPE = "Expected a number of US dollars from 0 up to 1e12."
+# The messages callers have always read (they were marshmallow's).
+MISSING = "Missing data for required field."
+UNKNOWN = "Unknown field."
+NULL = "Field may not be null."
+NOT_STRING = "Not a valid string."
+NOT_MAPPING = "Not a valid mapping type."
+NOT_OBJECT = "Invalid input type."
+DETAIL = "The request body does not have the expected fields; `errors` names each one."
+
+
+class EvaluateBody(NamedTuple):
+    """An evaluate body as loaded: `facts` is the raw {"objects", "error"} or None."""
+
+    answers: Answers
+    pricing: Pricing
+    ask_all: bool = False
+    facts: dict[str, Any] | None = None
+
+
+BatchItems = list[tuple[str, str | None, EvaluateBody]]
+
+
+def _answer_problem(value: object) -> str | None:
+    kind = type(value)
+    if kind is bool or kind is int:
+        return None
+    if isinstance(value, str):
+        return (
+            None if len(value) <= MAX_TEXT_ANSWER else f"Longer than {MAX_TEXT_ANSWER} characters."
+        )
+    return ANSWER_TYPE
+
+
+def _price_problem(value: object) -> str | None:
+    kind = type(value)
+    if (kind is int or kind is float) and 0 <= value < MAX_PRICE:  # type: ignore[operator]
+        return None
+    return PRICE_TYPE
+
+
+def _entries(
+    value: object, problem: Callable[[object], str | None], limit: int, noun: str, at: str
+) -> dict[str, list[str]]:
+    """Errors of a JSON object of at most `limit` entries with short keys, keyed by entry."""
+    if type(value) is not dict:
+        return {at: [NOT_MAPPING]}
+    if len(value) > limit:
+        return {at: [f"At most {limit} {noun}."]}
+    errors: Errors = {}
+    for key, item in value.items():
+        if len(key) > MAX_ID_LENGTH:
+            errors[f"{at}.{key}"] = [f"Names are at most {MAX_ID_LENGTH} characters."]
+            continue
+        message = problem(item)
+        if message is not None:
+            errors[f"{at}.{key}"] = [message]
+    return errors
+
+
+def _string(value: object, at: str, *, low: int = 0, high: int | None = None) -> Errors:
+    if value is None:
+        return {at: [NULL]}
+    if type(value) is not str:
+        return {at: [NOT_STRING]}
+    if high is not None and not low <= len(value) <= high:
+        if low:
+            return {at: [f"Length must be between {low} and {high}."]}
+        return {at: [f"Longer than maximum length {high}."]}
+    return {}
+
+
+def _facts(value: object, at: str) -> Errors:
+    if value is None:
+        return {}
+    if type(value) is not dict:
+        return {at: [NOT_OBJECT]}
+    errors = {f"{at}.{key}": [UNKNOWN] for key in value if key not in ("objects", "error")}
+    if value.get("error") is not None:
+        errors.update(_string(value["error"], f"{at}.error", high=MAX_ERROR_TEXT))
+    return errors
+
+
+_EVALUATE_FIELDS = frozenset(("answers", "pricing", "ask", "facts"))
+_COMPARE_FIELDS = frozenset(("answers",))
+_BATCH_FIELDS = _EVALUATE_FIELDS | {"tree", "version"}
+
+
+def _evaluate_errors(body: dict[str, Any], fields: frozenset[str], at: str) -> Errors:
+    """Errors of an evaluate-shaped object (`at` is its path prefix, "" for the body)."""
+    errors: Errors = {}
+    for key in body:
+        if key not in fields:
+            errors[f"{at}{key}"] = [UNKNOWN]
+    if "answers" not in body:
+        errors[f"{at}answers"] = [MISSING]
+    elif body["answers"] is None:
+        errors[f"{at}answers"] = [NULL]
+    else:
+        errors.update(
+            _entries(body["answers"], _answer_problem, MAX_ANSWERS, "answers", f"{at}answers")
+        )
+    if "pricing" in fields and body.get("pricing") is not None:
+        errors.update(
+            _entries(body["pricing"], _price_problem, MAX_PRICES, "prices", f"{at}pricing")
+        )
+    if "ask" in fields and "ask" in body:
+        ask = body["ask"]
+        found = _string(ask, f"{at}ask")
+        if not found and ask not in ASK_MODES:
+            found = {f"{at}ask": [f"Must be one of: {', '.join(ASK_MODES)}."]}
+        errors.update(found)
+    if "facts" in fields:
+        errors.update(_facts(body.get("facts"), f"{at}facts"))
+    return errors
+
+
+def _refuse(errors: Errors) -> InvalidRequest:
+    return InvalidRequest(DETAIL, errors=errors)
+
+
+def _object(body: object) -> dict[str, Any]:
+    if type(body) is not dict:
+        raise _refuse({"body": [NOT_OBJECT]})
+    return body
+
+
+def _evaluate_body(body: dict[str, Any]) -> EvaluateBody:
+    return EvaluateBody(
+        body["answers"], body.get("pricing"), body.get("ask") == "all", body.get("facts")
+    )
+
+
+def load_evaluate(body: object) -> EvaluateBody:
+    """The evaluate body's parts, or InvalidRequest naming each bad field."""
+    data = _object(body)
+    errors = _evaluate_errors(data, _EVALUATE_FIELDS, "")
+    if errors:
+        raise _refuse(errors)
+    return _evaluate_body(data)
+
+
+def load_compare(body: object) -> Answers:
+    data = _object(body)
+    errors = _evaluate_errors(data, _COMPARE_FIELDS, "")
+    if errors:
+        raise _refuse(errors)
+    answers: Answers = data["answers"]
+    return answers
+
+
+def load_facts(body: object) -> tuple[Any, str | None]:
+    """(objects, error) of a facts body; one of them must be there."""
+    data = _object(body)
+    errors = _facts(data, "")
+    if errors:
+        raise _refuse({key.lstrip("."): value for key, value in errors.items()})
+    if data.get("objects") is None and not data.get("error"):
+        raise _refuse({"objects": ["Give objects (kubectl get ... -o json), error, or both."]})
+    return data.get("objects"), data.get("error")
+
+
+def _batch_item_errors(item: object, at: str) -> Errors:
+    if item is None:
+        return {at.rstrip("."): [NULL]}
+    if type(item) is not dict:
+        return {at.rstrip("."): [NOT_OBJECT]}
+    errors = _evaluate_errors(item, _BATCH_FIELDS, at)
+    if "tree" not in item:
+        errors[f"{at}tree"] = [MISSING]
+    else:
+        errors.update(_string(item["tree"], f"{at}tree", low=1, high=MAX_ID_LENGTH))
+    if item.get("version") is not None:
+        errors.update(_string(item["version"], f"{at}version", low=1, high=MAX_ID_LENGTH))
+    return errors
+
+
+def load_batch(body: object, max_items: int) -> BatchItems:
+    """(tree, version, body) of every item, or one InvalidRequest naming each field of
+    each item that does not have the request shape."""
+    data = _object(body)
+    errors: Errors = {f"{key}": [UNKNOWN] for key in data if key != "requests"}
+    items = data.get("requests")
+    if "requests" not in data:
+        errors["requests"] = [MISSING]
+    elif items is None:
+        errors["requests"] = [NULL]
+    elif type(items) is not list:
+        errors["requests"] = ["Not a valid list."]
+    elif not items:
+        errors["requests"] = ["At least one request."]
+    elif len(items) > max_items:
+        errors["requests"] = [f"At most {max_items} requests in one batch."]
+    else:
+        for index, item in enumerate(items):
+            errors.update(_batch_item_errors(item, f"requests.{index}."))
+    if errors:
+        raise _refuse(errors)
+    return [(i["tree"], i.get("version"), _evaluate_body(i)) for i in items]  # type: ignore[union-attr]
