@@ -63,7 +63,9 @@ class TreeCheckError(EngineError):
         lines = "\n".join(f"  {p}" for p in self.problems)
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        super().__init__(f"decision trees failed to load ({count} {noun}):\n{lines}")
+        # Tree files and the deployment's pricing file are checked together; each line
+        # names its own file.
+        super().__init__(f"nothing was loaded: {count} {noun} in the trees or prices:\n{lines}")
 
     def __str__(self) -> str:
         return self.message
