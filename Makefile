@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install install-runtime node-tools serve test lint typecheck trees pytest static-checks clean
+.PHONY: install install-runtime node-tools serve test check lint typecheck trees pytest static-checks clean
 
 # `make serve` needs only the runtime (about 43 MB); the tests add their tools and the
 # benchmark anchors on top of the same venv.
@@ -49,9 +49,16 @@ static-checks: install
 
 pytest: install node-tools static-checks
 	scripts/install-browser
+	bench/install_wrk.sh
 	NETADVISOR_MERMAID_MODULES=$(CURDIR)/tests/node $(BIN)/python -m pytest -q
 
 test: lint typecheck trees pytest
+
+# The quick subset for the edit-test loop: lint, types, the trees' own cases and every test
+# not marked slow (servers, browsers, exhaustive renders, fuzzing and external tools are in
+# `make test`, which CI runs).
+check: lint typecheck trees
+	$(BIN)/python -m pytest -q -m "not slow" -x
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

@@ -23,10 +23,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from bench import serving_proof as proof
 
-import serving_proof as proof  # noqa: E402
+# Exhaustive or tool-driven: in `make test`, not in the quick `make check`.
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+# Exhaustive or tool-driven: in `make test`, not in the quick `make check`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "k8s"
 VARIANTS = {"ingress": K8S, "gateway-api": K8S / "gateway-api", "local": K8S / "local"}

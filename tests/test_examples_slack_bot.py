@@ -23,7 +23,7 @@ from conftest import QUIET, make_app
 from slack_bolt import App, BoltRequest
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.signature import SignatureVerifier
-from test_render_trees import check_block_kit
+from support.render_checks import check_block_kit
 
 from service.serving import create_app
 

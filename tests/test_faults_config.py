@@ -56,7 +56,7 @@ def _check(*args: str, user: int | None = None) -> subprocess.CompletedProcess[s
     if user is not None:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
-            pytest.skip("running as root without setpriv: cannot drop privileges")
+            pytest.fail("setpriv (util-linux) is needed to drop privileges for this check")
         command = [setpriv, f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
     return subprocess.run(
         command, env=_env(), cwd=ROOT, capture_output=True, text=True, timeout=60, check=False

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from bench import serving_proof as proof
 
-import serving_proof as proof  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 pytestmark = pytest.mark.slow
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Exhaustive or tool-driven: in `make test`, not in the quick `make check`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parent.parent
 
 

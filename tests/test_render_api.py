@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from test_render_trees import (
+from support.render_checks import (
     STOPS,
     Stop,
     buttons,

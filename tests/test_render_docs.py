@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import yaml
-from test_render_trees import parse_mermaid
+from support.render_checks import parse_mermaid
 
 from service.engine import Catalog
 from service.engine.evaluate import evaluate_tree, parse_text_answers

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_render_trees import check_block_kit, parse_mermaid, table_rows, unescape
+from support.render_checks import check_block_kit, parse_mermaid, table_rows, unescape
 
 from service.engine import Catalog, Tree
 from service.render.blockkit import MAX_BUTTON_VALUE, decode_value, fit, units

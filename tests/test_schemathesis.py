@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 import schemathesis
 from conftest import QUIET, spec_dict
 from hypothesis import HealthCheck, settings
@@ -18,6 +19,9 @@ from schemathesis.config import SchemathesisConfig
 
 from service.engine import Catalog
 from service.serving import create_app
+
+# Exhaustive or tool-driven: in `make test`, not in the quick `make check`.
+pytestmark = pytest.mark.slow
 
 # The bundled trees: the spec's examples are taken from them.
 APP = create_app({"TESTING": True, **QUIET})
@@ -42,7 +46,7 @@ def _config(mode: str, examples: int) -> SchemathesisConfig:
 
 
 def _narrowed_spec() -> dict[str, Any]:
-    catalog: Catalog = APP.extensions["netadvisor"]
+    catalog: Catalog = APP.extensions["netadvisor.trees"].current.catalog
     trees = [t for versions in catalog.versions_by_tree.values() for t in versions]
     spec = copy.deepcopy(spec_dict())
     components = spec["components"]

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from bench import serving_proof as proof
 
-import serving_proof as proof  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 pytestmark = pytest.mark.slow
 
@@ -211,7 +211,7 @@ def test_workers_follow_the_setting_and_metrics_dir_is_cleaned(tmp_path: Path) -
 
 
 def test_worker_memory_is_steady_under_load() -> None:
-    # Short here; scripts/serving_proof.py memory runs the long version for the README.
+    # Short here; python -m bench.serving_proof memory runs the long version for the README.
     report = proof.prove_memory(workers=2, seconds=12, connections=2, warmup=8.0, every=2.0)
     assert report["same_workers"], "a worker restarted during the run"
     assert report["load"]["outcomes"] == {proof.OK: report["load"]["requests"]}

@@ -170,7 +170,7 @@ def start_server(
     stdout, stderr = workdir / "stdout.log", workdir / "stderr.log"
     with stdout.open("wb") as out, stderr.open("wb") as err:
         # The command is this interpreter running gunicorn, or one the caller built.
-        proc = subprocess.Popen(argv, env=full_env, stdout=out, stderr=err, cwd=cwd or ROOT)  # noqa: S603
+        proc = subprocess.Popen(argv, env=full_env, stdout=out, stderr=err, cwd=cwd or ROOT)
     server = Server(proc, port, stdout, stderr, workdir)
     deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline:
@@ -629,7 +629,7 @@ def _wrk(port: int, seconds: int, connections: int, threads: int) -> dict[str, A
     )
     wrk = shutil.which("wrk")
     assert wrk is not None
-    out = subprocess.run(  # noqa: S603 - wrk from PATH with arguments built here
+    out = subprocess.run(
         [
             wrk,
             f"-t{threads}",
