@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from conftest import assert_problem
+import io
+import json
+import re
+
+import pytest
+from conftest import assert_problem, make_app
 from flask.testing import FlaskClient
+
+from service.serving import events
 
 URL = "/v1/trees/expose/compare"
 
@@ -14,6 +21,8 @@ def test_an_outcome_that_moved_between_versions(client: FlaskClient) -> None:
     body = response.get_json()
     assert body["tree"] == "expose"
     assert body["changed"] is True
+    ids = [item.pop("decision_id") for item in body["results"]]
+    assert all(re.fullmatch("[0-9a-f]{32}", i) for i in ids) and len(set(ids)) == 2
     assert body["results"] == [
         {
             "version": "1.0.0",
@@ -96,3 +105,26 @@ def test_bundled_cni_upgrade_replaces_weave(bundled_client: FlaskClient) -> None
     latest = body["results"][-1]
     assert latest["version"] == "3.0.0" and latest["recommendation"]["id"] != "weave"
     assert latest["ignored"] == [] and body["results"][0]["ignored"]
+
+
+def test_every_version_evaluated_is_a_decision_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = io.StringIO()
+    monkeypatch.setattr(events, "output", out)
+    client = make_app(DECISION_LOG=True).test_client()
+    # One event per version, tagged compare, with the id the response gives that version.
+    answers = {"external": True, "services": 5}
+    body = client.post(URL, json={"answers": answers}).get_json()
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    decisions = [line for line in lines if line.get("event") == "decision"]
+    assert [(d["tree_version"], d["operation"]) for d in decisions] == [
+        ("1.0.0", "compare"),
+        ("2.0.0", "compare"),
+    ]
+    assert [d["decision_id"] for d in decisions] == [r["decision_id"] for r in body["results"]]
+    assert decisions[1]["answers"] == answers and decisions[1]["recommendation"] == "gateway"
+    # A version the answers do not fit is not evaluated: no decision, no id.
+    out.seek(0)
+    out.truncate(0)
+    invalid = client.post(URL, json={"answers": {"external": True, "services": 20000}})
+    assert "decision_id" not in invalid.get_json()["results"][0]
+    assert '"event":"decision"' not in out.getvalue()

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from conftest import assert_problem
+import io
+import json
+
+import pytest
+from conftest import assert_problem, make_app
 from flask.testing import FlaskClient
+
+from service.serving import events
 
 
 def test_plain_diagram_is_mermaid(client: FlaskClient) -> None:
@@ -46,3 +52,17 @@ def test_errors(client: FlaskClient) -> None:
     assert_problem(client.get("/v1/trees/nope/diagram"), 404)
     assert_problem(client.get("/v1/trees/example/diagram?version=0.0.1"), 404)
     assert_problem(client.post("/v1/trees/example/diagram"), 405)
+
+
+def test_answers_highlighted_are_a_decision_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = io.StringIO()
+    monkeypatch.setattr(events, "output", out)
+    client = make_app(DECISION_LOG=True).test_client()
+    plain = client.get("/v1/trees/example/diagram")
+    assert "X-Decision-ID" not in plain.headers and out.getvalue() == ""
+    response = client.get("/v1/trees/example/diagram?external=yes&services=20")
+    (line,) = [json.loads(text) for text in out.getvalue().splitlines()]
+    assert line["event"] == "decision" and line["operation"] == "diagram"
+    assert line["decision_id"] == response.headers["X-Decision-ID"]
+    assert (line["tree_id"], line["recommendation"]) == ("example", "ingress")
+    assert line["answers"] == {"external": True, "services": 20}

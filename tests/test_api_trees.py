@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from conftest import make_app
 from flask.testing import FlaskClient
+
+from service.api import live_trees
 
 
 def test_list_names_every_tree_with_its_default_and_versions(client: FlaskClient) -> None:
@@ -158,3 +161,45 @@ def test_bundled_trees_carry_the_contract_ids(bundled_client: FlaskClient) -> No
             assert old.get_json()["status"] == "deprecated"
             assert "successor-version" in old.headers["Link"]
             assert old.headers["Deprecation"].startswith("@")
+
+
+def test_the_list_names_each_versions_digest_the_etag_of_its_definition(
+    client: FlaskClient,
+) -> None:
+    listed = {t["id"]: t for t in client.get("/v1/trees").get_json()["trees"]}
+    for version, digest in listed["expose"]["digests"].items():
+        etag = client.get(f"/v1/trees/expose?version={version}").headers["ETag"]
+        assert etag == f'"{digest}"'
+
+
+def test_a_reload_swaps_in_good_files_and_keeps_the_last_good_on_bad_ones(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    overlay = tmp_path / "overlay" / "expose"
+    overlay.mkdir(parents=True)
+    source = Path(__file__).parent / "trees" / "_api" / "expose" / "2.0.0.yaml"
+    tree = overlay / "2.0.0.yaml"
+    tree.write_text(source.read_text())
+    app = make_app(OVERLAY_DIRS=[str(tree.parent.parent)])
+    live = live_trees(app)
+    assert live is not None
+    client = app.test_client()
+    first = client.get("/v1/trees").get_json()["trees"]
+    assert live.reload() is None  # nothing changed
+
+    tree.write_text(source.read_text().replace("title: Expose services", "title: Reviewed"))
+    assert live.reload() is True
+    assert client.get("/v1/trees/expose").get_json()["title"] == "Reviewed"
+    assert client.get("/v1/trees").get_json()["trees"] != first
+    good = live.current
+
+    tree.write_text(source.read_text().replace("as_of: ", "as_of: 2026-13-45 #"))
+    with caplog.at_level("ERROR", logger="netadvisor.trees"):
+        assert live.reload() is False
+    assert live.current is good
+    (record,) = caplog.records
+    assert record.event == "tree_reload_failed"  # type: ignore[attr-defined]
+    assert record.file == "overlay/expose/2.0.0.yaml"  # type: ignore[attr-defined]
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/v1/trees/expose").get_json()["title"] == "Reviewed"
+    assert live.reload() is None  # a refused change is not retried until it changes

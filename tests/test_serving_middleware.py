@@ -370,6 +370,34 @@ def test_cors_allows_only_listed_origins() -> None:
     assert "Origin" in allowed.headers["Vary"]
 
 
+def test_options_on_v1_needs_the_token_unless_it_is_an_allowed_preflight() -> None:
+    app = make_app(CORS_ORIGINS="https://portal.example.com", API_TOKENS=TOKEN_A)
+    client = app.test_client()
+    preflight = {
+        "Origin": "https://portal.example.com",
+        "Access-Control-Request-Method": "POST",
+    }
+    assert client.options("/v1/trees/cni/evaluate", headers=preflight).status_code == 200
+    refused = [
+        {},  # a plain OPTIONS
+        {"Origin": "https://portal.example.com"},  # no method asked: not a preflight
+        {"Access-Control-Request-Method": "POST"},  # no origin
+        {**preflight, "Origin": "https://evil.example.com"},  # an origin not listed
+    ]
+    for headers in refused:
+        response = client.options("/v1/trees/cni", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.mimetype == "application/problem+json"
+        assert "Access-Control-Allow-Methods" not in response.headers
+    # Without CORS configured no origin is allowed, so every OPTIONS needs the token.
+    no_cors = make_app(API_TOKENS=TOKEN_A).test_client()
+    assert no_cors.options("/v1/trees/cni", headers=preflight).status_code == 401
+    authorised = {"Authorization": f"Bearer {TOKEN_A}"}
+    assert no_cors.options("/v1/trees/cni", headers=authorised).status_code == 200
+    # Outside /v1, OPTIONS stays open like the rest.
+    assert no_cors.options("/livez").status_code == 200
+
+
 @pytest.mark.parametrize(
     "value", ["*", "https://*.example.com", "portal.example.com", "https://x.com/path", "ftp://x"]
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import flask
@@ -11,6 +12,7 @@ from service.engine import QuestionNode, compare_versions
 from . import state
 from .bodies import load_compare
 from .errors import problem_for
+from .evaluate import record
 from .io import json_response, read_json
 
 bp = flask.Blueprint("compare", __name__)
@@ -24,7 +26,12 @@ def compare(tree_id: str) -> flask.Response:
     answers = load_compare(read_json(flask.request.environ, state.config().max_body_bytes))
     results: list[dict[str, Any]] = []
     outcomes: set[tuple[str, str | None]] = set()
-    for outcome in compare_versions(catalog, tree_id, answers):
+    started = time.perf_counter()
+    compared = compare_versions(catalog, tree_id, answers)
+    # Each version evaluated is a decision event; the engine times the call, not each one.
+    share = (time.perf_counter() - started) * 1000.0 / max(1, len(compared))
+    sink, environ = state.config().decisions, flask.request.environ
+    for outcome in compared:
         tree = outcome.tree
         item: dict[str, Any] = {
             "version": tree.version,
@@ -50,6 +57,7 @@ def compare(tree_id: str) -> flask.Response:
             node = result.node
             next_question = node.question.id if isinstance(node, QuestionNode) else None
             item.update(status=result.status, recommendation=rec, next_question=next_question)
+            item["decision_id"] = record(environ, sink, result, share, "compare")
             outcomes.add((result.status, leaf if leaf is not None else next_question))
         results.append(item)
     return json_response({"tree": tree_id, "results": results, "changed": len(outcomes) > 1})

@@ -31,6 +31,9 @@ class Decision:
     recommendation: str | None
     status: str
     duration_ms: float
+    # Which operation evaluated: evaluate (and batch), compare (one per version that
+    # could be evaluated) or diagram (when answers are given to highlight a path).
+    operation: str = "evaluate"
 
 
 # Told of every evaluation with the environ of its request; set by whoever serves the

@@ -137,6 +137,7 @@ class Documents:
         for tree_id in catalog.tree_ids:
             default = catalog.defaults[tree_id]
             all_versions = catalog.versions(tree_id)
+            digests: dict[str, str] = {}
             for tree in all_versions:
                 data = orjson.dumps(definition(tree))
                 # A hash of the bytes served, so a price from a pricing file or a change
@@ -146,6 +147,7 @@ class Documents:
                 entries[(tree_id, tree.version)] = Entry(
                     tree, data, etag, deprecation_headers(tree, successor)
                 )
+                digests[tree.version] = etag
             listing.append(
                 {
                     "id": tree_id,
@@ -153,6 +155,9 @@ class Documents:
                     "description": default.description,
                     "latest_version": default.version,
                     "versions": [t.version for t in all_versions],
+                    # Which definitions are live: each version's ETag, which a changed
+                    # tree file or pricing file changes.
+                    "digests": digests,
                 }
             )
             versions[tree_id] = orjson.dumps(

@@ -31,6 +31,18 @@ _TYPE = "urn:netadvisor:problem:"
 
 log = logging.getLogger("netadvisor.api")
 
+# A problem's size is bounded whatever the request held: values it echoes (an id, a
+# version, a query value, a field name) are cut to ECHO_LIMIT characters with CUT after
+# them, and `errors` lists at most MAX_ERROR_FIELDS fields of MAX_MESSAGES messages each,
+# with `errors_omitted` counting the fields left out. A 44 KB batch of wrong answers
+# once made a 1.3 MB body, and a 3,900-character id was echoed twice.
+ECHO_LIMIT = 100
+MAX_ERROR_FIELDS = 50
+MAX_MESSAGES = 5
+MAX_MESSAGE = 300
+MAX_DETAIL = 1000
+CUT = "...[cut]"
+
 
 class ApiError(Exception):
     """An error the API raises on purpose; its class fixes status, title and type."""
@@ -86,6 +98,24 @@ _ENGINE: tuple[tuple[type[EngineError], int, str, str], ...] = (
 )
 
 
+def clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` as a problem or log echoes it: at most ``limit`` characters, then CUT."""
+    return text if len(text) <= limit else text[:limit] + CUT
+
+
+def _bounded_errors(errors: Mapping[str, Sequence[str]]) -> tuple[dict[str, list[str]], int]:
+    """At most MAX_ERROR_FIELDS fields, their names and messages cut; and how many fields
+    were left out."""
+    listed: dict[str, list[str]] = {}
+    for field, messages in list(errors.items())[:MAX_ERROR_FIELDS]:
+        # A field path holds a caller's key: cut, two long keys may meet under one name.
+        kept = listed.setdefault(clip(field, 2 * ECHO_LIMIT), [])
+        for message in list(messages)[:MAX_MESSAGES]:
+            if len(kept) < MAX_MESSAGES:
+                kept.append(clip(message, MAX_MESSAGE))
+    return listed, max(0, len(errors) - MAX_ERROR_FIELDS)
+
+
 def problem(
     status: int,
     title: str,
@@ -95,13 +125,18 @@ def problem(
     errors: Mapping[str, Sequence[str]] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A problem object: the RFC's members, then `errors` and any extension members."""
+    """A problem object: the RFC's members, then `errors` and any extension members, each
+    bounded (see ECHO_LIMIT)."""
     body: dict[str, Any] = {"type": type, "title": title, "status": status, "detail": detail}
     if errors is not None:
-        body["errors"] = {field: list(messages) for field, messages in errors.items()}
+        body["errors"], omitted = _bounded_errors(errors)
+        if omitted:
+            body["errors_omitted"] = omitted
+            detail = f"{detail} {omitted} more fields are not listed."
+    body["detail"] = clip(detail, MAX_DETAIL)
     for key, value in extra.items():
         if value is not None:
-            body[key] = value
+            body[key] = clip(value) if isinstance(value, str) else value
     return body
 
 
@@ -113,6 +148,10 @@ def _engine_problem(exc: EngineError) -> dict[str, Any] | None:
                 scope = "pricing" if isinstance(exc, InvalidPricing) else "answers"
                 errors = {f"{scope}.{k}": v for k, v in exc.errors.items()}
             detail = exc.message
+            for echoed in (exc.tree, exc.version):
+                # The id or version asked for, echoed in the message: once, and cut.
+                if echoed and len(echoed) > ECHO_LIMIT:
+                    detail = detail.replace(echoed, clip(echoed))
             if exc.suggestion:
                 detail = f"{detail} ({exc.suggestion})"
             return problem(

@@ -11,17 +11,17 @@ from urllib.parse import parse_qsl
 import orjson
 from werkzeug.exceptions import MethodNotAllowed
 
-from service.engine import Catalog, Result, Tree, evaluate_tree
+from service.engine import Result, Tree, evaluate_tree
 from service.render.markdown import render_markdown
 from service.render.slack import render_slack
 
 from .bodies import EvaluateBody, load_evaluate
 from .config import ApiConfig
 from .context import DECISION_ID_HEADER, DECISION_ID_KEY, ROUTE_KEY, Decision, DecisionSink
-from .definitions import Documents
-from .errors import InvalidParameter, wsgi_error
+from .errors import InvalidParameter, clip, wsgi_error
 from .facts import derived_answers
 from .io import read_body_with_facts
+from .live import LiveTrees
 from .metrics import count_evaluation
 
 if TYPE_CHECKING:
@@ -33,6 +33,35 @@ JSON = "application/json"
 MARKDOWN = "text/markdown; charset=utf-8; variant=GFM"
 ALLOW = ("POST", "OPTIONS")
 _PREFIX, _SUFFIX = "/v1/trees/", "/evaluate"
+
+
+def record(
+    environ: WSGIEnvironment,
+    sink: DecisionSink | None,
+    result: Result,
+    duration_ms: float,
+    operation: str = "evaluate",
+) -> str:
+    """Give one evaluation its decision id and tell the sink (the decision log) of it;
+    every operation that evaluates (evaluate, batch, compare, diagram) comes here."""
+    tree = result.tree
+    decision_id = environ[DECISION_ID_KEY] = secrets.token_hex(16)
+    if sink is not None:
+        sink(
+            environ,
+            Decision(
+                decision_id,
+                tree.id,
+                tree.version,
+                tree.digest,
+                result.given,
+                result.recommendation_id,
+                result.status,
+                duration_ms,
+                operation,
+            ),
+        )
+    return decision_id
 
 
 def run(
@@ -49,21 +78,8 @@ def run(
     )
     body = result.to_dict()
     count_evaluation(result)
-    decision_id = body["decision_id"] = environ[DECISION_ID_KEY] = secrets.token_hex(16)
-    if sink is not None:
-        sink(
-            environ,
-            Decision(
-                decision_id,
-                tree.id,
-                tree.version,
-                tree.digest,
-                result.given,
-                result.recommendation_id,
-                result.status,
-                (time.perf_counter() - started) * 1000.0,
-            ),
-        )
+    duration_ms = (time.perf_counter() - started) * 1000.0
+    body["decision_id"] = record(environ, sink, result, duration_ms)
     return result, body
 
 
@@ -77,7 +93,9 @@ def _query(environ: WSGIEnvironment) -> tuple[str, str | None]:
         args.setdefault(key, value)
     fmt = args.get("format", "json")
     if fmt not in FORMATS:
-        raise InvalidParameter(f"format={fmt!r} is not offered; use one of {', '.join(FORMATS)}.")
+        raise InvalidParameter(
+            f"format={clip(fmt)!r} is not offered; use one of {', '.join(FORMATS)}."
+        )
     return fmt, args.get("version")
 
 
@@ -86,11 +104,10 @@ class Evaluate:
     evaluate handler, answered from WSGI ahead of Flask's routing (which costs several
     times the evaluation), with the API's body reader, validator and error answers."""
 
-    __slots__ = ("catalog", "config", "documents")
+    __slots__ = ("config", "trees")
 
-    def __init__(self, catalog: Catalog, documents: Documents, config: ApiConfig) -> None:
-        self.catalog = catalog
-        self.documents = documents
+    def __init__(self, trees: LiveTrees, config: ApiConfig) -> None:
+        self.trees = trees
         self.config = config
 
     def __call__(
@@ -113,7 +130,9 @@ class Evaluate:
 
     def answer(self, environ: WSGIEnvironment, tree_id: str) -> tuple[bytes, list[tuple[str, str]]]:
         fmt, version = _query(environ)
-        tree = self.catalog.get(tree_id, version)
+        # One snapshot for the request: the tree and its headers come from the same load.
+        snapshot = self.trees.current
+        tree = snapshot.catalog.get(tree_id, version)
         config = self.config
         body = read_body_with_facts(environ, config.max_body_bytes, config.facts_max_bytes)
         result, out = run(tree, load_evaluate(body), environ, config.decisions)
@@ -125,7 +144,7 @@ class Evaluate:
         else:
             data, content_type = render_markdown(out).encode(), MARKDOWN
         headers = [("Content-Type", content_type), (DECISION_ID_HEADER, out["decision_id"])]
-        headers.extend(self.documents.entry(tree).deprecation.items())
+        headers.extend(snapshot.documents.entry(tree).deprecation.items())
         return data, headers
 
 

@@ -46,9 +46,19 @@ def read_body(environ: WSGIEnvironment, limit: int) -> bytes:
     """The body, at most ``limit`` bytes (413 beyond); a read that fails or ends early
     is werkzeug's ClientDisconnected, with the cause (a deadline) as its context."""
     length = declared_length(environ)
+    if length is None and environ.get("wsgi.input_terminated"):
+        # Chunked: the server ends the stream. One byte past the limit tells a body that
+        # is too large (werkzeug's bounded stream would cut it at the limit silently).
+        try:
+            chunked = bytes(environ["wsgi.input"].read(limit + 1))
+        except (OSError, ValueError) as exc:
+            raise ClientDisconnected() from exc
+        if len(chunked) > limit:
+            raise RequestEntityTooLarge()
+        return chunked
     if length is None or length > limit:
-        # No usable length (chunked, or none) or too long: werkzeug's stream refuses or
-        # bounds it as Flask would.
+        # No body (no length, no chunks) or too long: werkzeug's stream refuses it or
+        # reads nothing, as Flask would.
         return bytes(get_input_stream(environ, max_content_length=limit).read())
     try:
         data: bytes = environ["wsgi.input"].read(length) if length else b""
@@ -59,13 +69,14 @@ def read_body(environ: WSGIEnvironment, limit: int) -> bytes:
     return data
 
 
-def read_json(environ: WSGIEnvironment, limit: int) -> Any:
-    """The request body parsed as JSON: 415 if it is not declared JSON, 413 past
-    ``limit``, 400 if it does not parse."""
+def _json_bytes(environ: WSGIEnvironment, limit: int) -> bytes:
     content_type = environ.get("CONTENT_TYPE", "")
     if content_type != JSON:
         _check_json_type(content_type)
-    data = read_body(environ, limit)
+    return read_body(environ, limit)
+
+
+def _parse(data: bytes) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -74,12 +85,20 @@ def read_json(environ: WSGIEnvironment, limit: int) -> Any:
         raise MalformedBody(f"The body is not valid JSON: {exc}.") from None
 
 
+def read_json(environ: WSGIEnvironment, limit: int) -> Any:
+    """The request body parsed as JSON: 415 if it is not declared JSON, 413 past
+    ``limit``, 400 if it does not parse."""
+    return _parse(_json_bytes(environ, limit))
+
+
 def read_body_with_facts(environ: WSGIEnvironment, max_body: int, facts_max: int) -> Any:
     """The JSON body of a call that may carry facts: up to ``facts_max`` when it does,
     ``max_body`` when it does not (a large body is only worth reading for facts)."""
-    oversized = (declared_length(environ) or 0) > max_body
+    data = _json_bytes(environ, facts_max)
+    # The bytes received, not a declared length: a chunked body declares none.
+    oversized = len(data) > max_body
     try:
-        body = read_json(environ, facts_max)
+        body = _parse(data)
     except MalformedBody:
         if oversized:  # past the ordinary limit, a body that does not parse is too large
             raise RequestEntityTooLarge() from None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
-from typing import Any
+from typing import Any, NamedTuple
 
 import flask
 from prometheus_client import (
@@ -24,6 +25,30 @@ EVALUATIONS = Counter(
     "Evaluations by tree, version, status and recommendation (none while needs_input).",
     ("tree", "version", "status", "recommendation"),
 )
+
+
+class ReloadCounters(NamedTuple):
+    reloads: Counter
+    failures: Counter
+
+
+@functools.cache
+def reload_counters() -> ReloadCounters:
+    """The tree reload counters, made when the app is (in gunicorn's master, after the
+    metrics directory exists) rather than at import, which the server's configuration
+    does before it prepares that directory; made then, they are exposed at zero."""
+    return ReloadCounters(
+        Counter(
+            "netadvisor_tree_reloads",
+            "Tree reloads that took effect: the files changed, loaded and checked cleanly.",
+        ),
+        Counter(
+            "netadvisor_tree_reload_failures",
+            "Tree reloads refused: the changed files did not load; the previous trees "
+            "kept serving.",
+        ),
+    )
+
 
 # labels() formats and locks on every call; the label sets are few and fixed, so each
 # child is looked up once per process and kept.

@@ -36,7 +36,7 @@ def middleware(
         reload_interval=settings.api_tokens_reload_seconds,
     )
     if store.enabled:
-        inner = Auth(inner, store)
+        inner = Auth(inner, store, settings.cors_origins)
     if settings.cors_origins:
         inner = Cors(inner, settings.cors_origins)
     return RequestContext(inner, access_log=settings.access_log, observers=observers)

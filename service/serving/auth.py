@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from service.api import errors
 
+from .cors import is_preflight
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -170,17 +172,24 @@ def _protected(path: str) -> bool:
 
 class Auth:
     """WSGI middleware: a /v1 request without a valid bearer token is answered 401 here;
-    everything else (probes, metrics, the spec, CORS preflights) is passed on."""
+    everything else (probes, metrics, the spec) and CORS preflights from the allowed
+    origins are passed on."""
 
-    __slots__ = ("app", "store")
+    __slots__ = ("app", "origins", "store")
 
-    def __init__(self, app: WSGIApplication, store: TokenStore) -> None:
+    def __init__(
+        self, app: WSGIApplication, store: TokenStore, origins: Iterable[str] = ()
+    ) -> None:
         self.app = app
         self.store = store
+        self.origins = frozenset(origins)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        # A CORS preflight never carries credentials; it only learns what is allowed.
-        if not _protected(environ.get("PATH_INFO", "")) or environ["REQUEST_METHOD"] == "OPTIONS":
+        if not _protected(environ.get("PATH_INFO", "")):
+            return self.app(environ, start_response)
+        # A browser's preflight never carries credentials; it only learns what is
+        # allowed. Any other OPTIONS is a call like the rest and needs the token.
+        if self.origins and is_preflight(environ, self.origins):
             return self.app(environ, start_response)
         token = _bearer(environ.get("HTTP_AUTHORIZATION"))
         if token is None:

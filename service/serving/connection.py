@@ -44,6 +44,7 @@ def problem_response(status: int, title: str, detail: str) -> bytes:
     return head + b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
 
 
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 TIMEOUT_RESPONSE = problem_response(408, "Request Timeout", "The request was not sent in time.")
 HEAD_TOO_LARGE = problem_response(
     431, "Request Header Fields Too Large", "The request head is over 64 KiB."
@@ -136,6 +137,9 @@ class DeadlineSocket(socket.socket):
     offset = 0
     # Set for a 408: the client had its time, and is not read any further.
     no_linger = False
+    # The client waits for "100 Continue" before its body: sent at the app's first read
+    # that needs the network, so a request refused unread (413, 415, 401) never gets it.
+    continue_pending = False
     out: bytearray | None = None
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
@@ -143,6 +147,9 @@ class DeadlineSocket(socket.socket):
             chunk = self.pending[self.offset : self.offset + bufsize]
             self.offset += len(chunk)
             return chunk
+        if self.continue_pending:
+            self.continue_pending = False
+            self.sendall(CONTINUE)
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             self._expired()

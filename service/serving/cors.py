@@ -39,6 +39,16 @@ def check_origins(items: Sequence[str], name: str) -> tuple[str, ...]:
     return tuple(origins)
 
 
+def is_preflight(environ: WSGIEnvironment, origins: frozenset[str]) -> bool:
+    """A CORS preflight from one of ``origins``: OPTIONS with an allowed Origin and
+    Access-Control-Request-Method (a browser sends it without credentials)."""
+    return (
+        environ["REQUEST_METHOD"] == "OPTIONS"
+        and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+        and environ.get("HTTP_ORIGIN", "").lower() in origins
+    )
+
+
 def is_cors_resource(path: str) -> bool:
     return path == "/v1" or path.startswith("/v1/") or path == "/openapi.yaml"
 
@@ -65,9 +75,7 @@ class Cors:
         if origin in self.origins:
             added.append(("Access-Control-Allow-Origin", environ["HTTP_ORIGIN"]))
             added.append(("Access-Control-Expose-Headers", ", ".join(EXPOSE_HEADERS)))
-            if environ["REQUEST_METHOD"] == "OPTIONS" and (
-                "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
-            ):
+            if is_preflight(environ, self.origins):
                 added.extend(self._preflight(environ))
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

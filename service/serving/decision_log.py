@@ -40,5 +40,6 @@ class DecisionLog:
             "recommendation": decision.recommendation,
             "status": decision.status,
             "duration_ms": round(decision.duration_ms, 3),
+            "operation": decision.operation,
         }
         write_event(DECISION_LOGGER, "decision", fields)

@@ -18,6 +18,7 @@ from gunicorn.glogging import Logger
 
 from service.serving import runtime, settings
 from service.serving.logs import logging_config
+from service.serving.reload import reload_in_master
 
 try:
     _settings = settings.active()
@@ -124,6 +125,11 @@ def compact_metrics(directory: Path, pid: int) -> None:
             store.close()  # type: ignore[no-untyped-call]
         fresh.replace(total)
         dead.unlink()
+
+
+def on_reload(server: Any) -> None:
+    """SIGHUP: load changed trees in the master before it starts the new workers."""
+    reload_in_master(server)
 
 
 def on_exit(server: Any) -> None:

@@ -118,6 +118,11 @@ class Handling(_SyncWorker):  # type: ignore[misc]
     def handle_request(self, listener: Any, req: Any, client: Any, addr: Any) -> None:
         # The head is parsed; whatever is read from here on is the body.
         client.phase = BODY
+        # gunicorn would send "100 Continue" before the app runs; the connection sends it
+        # when the app first reads the body, so a body refused unread is never asked for.
+        if req._expected_100_continue:
+            req._expected_100_continue = False
+            client.continue_pending = True
         super().handle_request(listener, req, client, addr)
         if self.nr >= self.recycle_at and self.alive:
             self.log.info("Autorestarting worker after current request.")

@@ -32,6 +32,11 @@ WHAT = {
     "NETADVISOR_TREES_DIR": "directory of decision trees",
     "NETADVISOR_OVERLAY_DIRS": "overlay directories, separated by `:`",
     "NETADVISOR_PRICING_FILE": "a file of prices overriding the trees'",
+    "NETADVISOR_RELOAD_SECONDS": (
+        "how often each worker checks the trees, overlays and pricing file for a change "
+        "(1 to 86400); a change that loads serves without a restart, one that does not "
+        "is logged and counted while the previous trees keep serving (SIGHUP: at once)"
+    ),
     "NETADVISOR_API_TOKENS": (
         "bearer tokens (comma-separated) for every `/v1` call; several allow "
         "rotation; set but empty refuses to start"
@@ -99,6 +104,7 @@ class Settings:
     trees_dir: str | None = _setting(_N + "TREES_DIR", None, text)
     overlay_dirs: tuple[str, ...] = _setting(_N + "OVERLAY_DIRS", (), paths)
     pricing_file: str | None = _setting(_N + "PRICING_FILE", None, text)
+    reload_seconds: float = _setting(_N + "RELOAD_SECONDS", 30.0, seconds)
     api_tokens: tuple[str, ...] | None = _setting(_N + "API_TOKENS", None, parse_token_setting)
     api_tokens_file: str | None = _setting(_N + "API_TOKENS_FILE", None, text)
     api_tokens_reload_seconds: float = _setting(_N + "API_TOKENS_RELOAD_SECONDS", 30.0, seconds)

@@ -31,6 +31,7 @@ from service.serving.connection import (
     request_state,
 )
 from service.serving.handling import Handling
+from service.serving.reload import TreeReloads
 
 log = logging.getLogger("netadvisor.server")
 
@@ -60,7 +61,9 @@ class EventLoopWorker(Handling):
     max_requests: int
 
     def init_process(self) -> None:
-        self.read_timeout = settings.active().deadline
+        active = settings.active()
+        self.read_timeout = active.deadline
+        self.reload_seconds = active.reload_seconds
         # The stock check logs "Autorestarting worker" for every request once the count is
         # reached; this worker counts itself and logs once.
         self.recycle_at, self.max_requests = self.max_requests, sys.maxsize
@@ -84,6 +87,8 @@ class EventLoopWorker(Handling):
         # gunicorn asks each request's listener for its address; it may be closed by
         # then (the worker is stopping), and the answer never changes.
         self.bound = {id(listener): Bound(listener.getsockname()) for listener in self.sockets}
+        self.reloads = TreeReloads(self.wsgi, self.reload_seconds)
+        self.reloads.start(time.monotonic())
         next_tick = 0.0
         while True:
             if not self.alive and not self.stopping:
@@ -95,6 +100,8 @@ class EventLoopWorker(Handling):
                 next_tick = now + TICK
                 self.notify()
                 self.sweep(now)
+                if not self.stopping:
+                    self.reloads.tick(now)
                 if not self.is_parent_alive() or (
                     self.stopping and now > self.drain_deadline + LINGER_SECONDS
                 ):
