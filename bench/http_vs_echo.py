@@ -286,9 +286,10 @@ def markdown(data: dict[str, Any]) -> str:
         ),
         "",
         f"{m['date']}, {m['cpu']}, {m['usable_cores']} usable cores (server and load generator "
-        f"share them). gunicorn, {data['workers']} sync workers each, same config module; "
-        f"{data['load_generator']} with {data['connections']} connections (sync workers close "
-        "each after its response, so every request opens a new one), "
+        f"share them). gunicorn, {data['workers']} workers each, same config module (the "
+        f"project's event-loop worker); {data['load_generator']} with {data['connections']} "
+        "connections (the workers close each after its response, as gunicorn's sync handling "
+        "does, so every request opens a new one), "
         f"{data['duration_s']:g} s per run, {data['rounds']} rounds alternating echo / "
         "netadvisor; medians over rounds.",
         "",
