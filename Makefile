@@ -57,8 +57,12 @@ test: lint typecheck trees pytest
 # The quick subset for the edit-test loop: lint, types, the trees' own cases and every test
 # not marked slow (servers, browsers, exhaustive renders, fuzzing and external tools are in
 # `make test`, which CI runs).
+# Modules marked slow as a whole are not even collected here (their parameters, such as
+# every stop of every tree, take seconds to build).
+SLOW_MODULES = $(shell grep -l '^pytestmark = pytest.mark.slow' tests/test_*.py)
+
 check: lint typecheck trees
-	$(BIN)/python -m pytest -q -m "not slow" -x
+	$(BIN)/python -m pytest -q -m "not slow" -x $(addprefix --ignore=,$(SLOW_MODULES))
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

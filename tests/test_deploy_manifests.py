@@ -20,6 +20,9 @@ import yaml
 from service.engine import Catalog
 from service.serving.settings import load
 
+# Real processes or every stop of every tree: in `make test`, not the quick `make check`.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "k8s"
 VARIANTS = {"ingress": K8S, "gateway-api": K8S / "gateway-api", "local": K8S / "local"}

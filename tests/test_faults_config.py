@@ -16,6 +16,9 @@ from service.engine import Catalog, InvalidAnswers
 from service.engine.conditions import parse_version
 from service.engine.model import MAX_INTEGER_ANSWER, QuestionNode
 
+# Real processes or every stop of every tree: in `make test`, not the quick `make check`.
+pytestmark = pytest.mark.slow
+
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 TREES = HERE / "trees"

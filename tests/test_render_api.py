@@ -26,6 +26,9 @@ from service.engine.model import Leaf, QuestionNode
 from service.render.common import option_text
 from service.render.markdown import render_markdown
 
+# Real processes or every stop of every tree: in `make test`, not the quick `make check`.
+pytestmark = pytest.mark.slow
+
 BUNDLED = Catalog.load()
 BUNDLED_STOPS = [
     s
