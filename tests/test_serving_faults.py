@@ -33,7 +33,9 @@ def test_sigterm_under_load_completes_accepted_requests_and_exits_zero() -> None
     assert report["exit_seconds"] < report["grace_seconds"]
     load = report["load"]
     assert load["outcomes"][proof.OK] > 100, load
-    assert set(load["outcomes"]) == {proof.OK}, load
+    # Once SIGTERM arrives the listener closes, so a client connecting after it is refused
+    # (the drain the issue asks for); nothing accepted is cut short or answered 5xx.
+    assert set(load["outcomes"]) <= {proof.OK, proof.REFUSED}, load
     lines = report["server"].log_lines()
     assert any(line.get("message") == "Handling signal: term" for line in lines)
     assert any(line.get("message") == "Shutting down: Master" for line in lines)
@@ -48,10 +50,10 @@ def test_killed_worker_is_replaced_and_only_its_request_fails() -> None:
     outcomes = report["load"]["outcomes"]
     failed = sum(n for outcome, n in outcomes.items() if outcome != proof.OK)
     # An event-loop worker holds every connection it has accepted, and SIGKILL drops them
-    # all: at most one request per client (4 here) fails, closed before a response, never
-    # a wrong answer.
+    # all: at most one request per client (4 here) fails, closed before or while its
+    # response is written, never a wrong answer.
     assert failed <= 4, report["load"]
-    assert set(outcomes) <= {proof.OK, proof.NO_RESPONSE}, outcomes
+    assert set(outcomes) <= {proof.OK, proof.NO_RESPONSE, proof.TRUNCATED}, outcomes
     assert outcomes.get(proof.HTTP_5XX, 0) == 0
 
 
