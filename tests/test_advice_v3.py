@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from support.answers import MESH_ON_AWS
 
 from service.engine import Catalog
 
@@ -101,16 +102,7 @@ def test_internal_exposure_has_no_public_ipv4_charge(catalog: Catalog) -> None:
 
 
 def test_mesh_proxies_are_priced_on_the_same_mesh_wide_traffic(catalog: Catalog) -> None:
-    answers = {
-        "platform": "aws",
-        "microservices": 60,
-        "mtls_required": True,
-        "advanced_traffic": False,
-        "observability_in_place": True,
-        "operations_capacity": True,
-        "priority": "simplicity",
-        "pods": 200,
-    }
+    answers = dict(MESH_ON_AWS)
     body = _body(catalog, "service-mesh", answers)
     assert body["recommendation"]["id"] == "istio-ambient"
     sidecar = next(a for a in body["alternatives"] if a["id"] == "istio")

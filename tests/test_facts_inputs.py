@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.answers import options
 
 from service.facts import derive
 
@@ -21,19 +22,9 @@ AGGREGATES = frozenset({"kernel_version", "zones", "nodes"})
 # Fields without which an object is not read at all, as if it were not in the output.
 IDENTITY = frozenset({"kind", "metadata", "name", "namespace"})
 ENUMS = {
-    "platform": {"aws", "gcp", "azure", "on-prem", "other"},
-    "current_cni": {
-        "none",
-        "aws-vpc-cni",
-        "azure-cni",
-        "azure-cni-cilium",
-        "gke-dataplane-v2",
-        "flannel",
-        "calico",
-        "cilium",
-        "weave",
-        "other",
-    },
+    # The trees' own options: a derived answer must be one the trees accept.
+    "platform": options("cni", "platform"),
+    "current_cni": options("cni", "current_cni"),
     "ip_family": {"ipv4", "ipv6", "dual-stack"},
     "existing_dataplane": {"none", "cilium", "istio"},
     "current_mesh": {"none", "istio", "istio-ambient", "linkerd", "cilium", "app-mesh", "other"},

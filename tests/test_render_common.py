@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support.answers import MESH_ON_AWS
+
 from service.engine import Catalog
 from service.engine.evaluate import evaluate_tree
 from service.engine.templates import format_value
@@ -37,16 +39,7 @@ def test_text_and_markdown_say_which_answers_were_defaults_or_facts() -> None:
 
 def test_costs_name_the_assumed_prices_until_someone_sets_them() -> None:
     catalog = Catalog.load()
-    answers = {
-        "platform": "aws",
-        "microservices": 60,
-        "mtls_required": True,
-        "advanced_traffic": False,
-        "observability_in_place": True,
-        "operations_capacity": True,
-        "priority": "simplicity",
-        "pods": 200,
-    }
+    answers = dict(MESH_ON_AWS)
     body = catalog.evaluate("service-mesh", answers).to_dict()
     assumed = {a["price"]: a["value"] for a in body["costs"]["assumptions"] if "price" in a}
     assert "ztunnel_hops" in assumed
