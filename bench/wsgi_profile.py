@@ -82,11 +82,38 @@ def _per_call_us(app: WsgiApp, environ: dict[str, Any], body: bytes, calls: int)
 
 
 BATCH_ITEMS = 100
+QUIET = {"ACCESS_LOG": False, "DECISION_LOG": False}
 
 
-def apps() -> tuple[WsgiApp, WsgiApp, WsgiApp]:
+def different_cni_answers(count: int = BATCH_ITEMS) -> list[dict[str, Any]]:
+    """`count` different complete answer sets of the default cni tree, in a fixed order:
+    every platform, running CNI and need, so no two items of a batch are alike."""
+    import itertools
+
+    from service.engine import Catalog, evaluate_tree
+
+    tree = Catalog.load().get("cni")
+    options: dict[str, list[Any]] = {
+        qid: [o.id for o in tree.questions[qid].options] for qid in ("platform", "current_cni")
+    }
+    options.update(dict.fromkeys(("network_policy", "l7_visibility", "encryption"), [True, False]))
+    found: list[dict[str, Any]] = []
+    for values in itertools.product(*options.values()):
+        answers: dict[str, Any] = {
+            **dict(zip(options, values, strict=True)),
+            "kernel_version": "6.1",
+        }
+        if evaluate_tree(tree, answers).complete:
+            found.append(answers)
+        if len(found) == count:
+            return found
+    raise SystemExit(f"cni has fewer than {count} different complete answer sets")
+
+
+def apps() -> tuple[WsgiApp, WsgiApp, WsgiApp, WsgiApp]:
     """The apps as gunicorn would hold them: metrics dir set first, logs as JSON lines;
-    netadvisor once more with its access and decision logs off, to price them."""
+    netadvisor once more with its access and decision logs off, to price them, and once
+    more with no evaluation bodies kept, to price building every one."""
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="bench-prom-"))
     for key in [k for k in os.environ if k.startswith("NETADVISOR_")]:
         del os.environ[key]
@@ -97,8 +124,9 @@ def apps() -> tuple[WsgiApp, WsgiApp, WsgiApp]:
     from service.serving import create_app
     from service.wsgi import app as netadvisor
 
-    quiet = create_app({"ACCESS_LOG": False, "DECISION_LOG": False})
-    return netadvisor, quiet, echo
+    quiet = create_app(QUIET)
+    cold = create_app({**QUIET, "BODY_CACHE_BYTES": 0})
+    return netadvisor, quiet, cold, echo
 
 
 def run(args: Any) -> dict[str, Any]:
@@ -107,11 +135,18 @@ def run(args: Any) -> dict[str, Any]:
         return _run(args)
 
 
+BATCH = f"netadvisor, logs off, POST /v1/evaluations ({BATCH_ITEMS} cni items, alike)"
+BATCH_DIFFERENT = f"netadvisor, logs off, POST /v1/evaluations ({BATCH_ITEMS} different cni items)"
+BATCH_BUILT = f"same, no bodies kept ({BATCH_ITEMS} different cni items, every body built)"
+
+
 def _run(args: Any) -> dict[str, Any]:
-    netadvisor, quiet, echo = apps()
+    netadvisor, quiet, cold, echo = apps()
     body = json.dumps({"answers": ANSWERS}).encode()
     items = [{"tree": "cni", "answers": ANSWERS}] * BATCH_ITEMS
     batch = json.dumps({"requests": items}).encode()
+    different = [{"tree": "cni", "answers": a} for a in different_cni_answers()]
+    mixed = json.dumps({"requests": different}).encode()
     jtype = {"Content-Type": "application/json"}
     version = json.loads(b"".join(_get(netadvisor, "/v1/trees/cni/versions")))["default_version"]
     cases: dict[str, tuple[WsgiApp, dict[str, Any], bytes]] = {
@@ -136,11 +171,9 @@ def _run(args: Any) -> dict[str, Any]:
             _environ("POST", f"/v1/trees/cni/evaluate?version={version}", body, jtype),
             body,
         ),
-        f"netadvisor, logs off, POST /v1/evaluations ({BATCH_ITEMS} cni items)": (
-            quiet,
-            _environ("POST", "/v1/evaluations", batch, jtype),
-            batch,
-        ),
+        BATCH: (quiet, _environ("POST", "/v1/evaluations", batch, jtype), batch),
+        BATCH_DIFFERENT: (quiet, _environ("POST", "/v1/evaluations", mixed, jtype), mixed),
+        BATCH_BUILT: (cold, _environ("POST", "/v1/evaluations", mixed, jtype), mixed),
         "netadvisor GET /readyz": (netadvisor, _environ("GET", "/readyz"), b""),
         "echo GET /livez": (echo, _environ("GET", "/livez"), b""),
     }
@@ -163,9 +196,9 @@ def _run(args: Any) -> dict[str, Any]:
         "us_per_request": stats,
         "evaluate_minus_echo_us": stats["netadvisor POST /v1/trees/cni/evaluate"]["median"]
         - stats["echo POST /echo"]["median"],
-        "batch_evaluations_per_s": BATCH_ITEMS
-        * 1e6
-        / stats[f"netadvisor, logs off, POST /v1/evaluations ({BATCH_ITEMS} cni items)"]["median"],
+        "batch_evaluations_per_s": BATCH_ITEMS * 1e6 / stats[BATCH]["median"],
+        "batch_different_evaluations_per_s": BATCH_ITEMS * 1e6 / stats[BATCH_DIFFERENT]["median"],
+        "batch_built_evaluations_per_s": BATCH_ITEMS * 1e6 / stats[BATCH_BUILT]["median"],
         "logs_us": stats["netadvisor POST /v1/trees/cni/evaluate"]["median"]
         - stats["netadvisor, access and decision logs off, POST evaluate"]["median"],
     }
@@ -198,8 +231,12 @@ def markdown(data: dict[str, Any]) -> str:
         f"{'more' if data['evaluate_minus_echo_us'] >= 0 else 'less'} per request than the "
         f"echo in the app itself; its two JSON log lines (access, decision) cost "
         f"{data['logs_us']:.0f} us",
-        f"- batch, {BATCH_ITEMS} cni items per request, logs off: "
-        f"**{data['batch_evaluations_per_s']:,.0f} evaluations/s** in one process (one worker)",
+        f"- batch, {BATCH_ITEMS} cni items per request, logs off, in one process (one "
+        f"worker): **{data['batch_evaluations_per_s']:,.0f} evaluations/s** with the same "
+        f"answers in every item, **{data['batch_different_evaluations_per_s']:,.0f}/s** "
+        f"with {BATCH_ITEMS} different answer sets (their bodies kept from the first call), "
+        f"{data['batch_built_evaluations_per_s']:,.0f}/s with every body built "
+        "(`NETADVISOR_BODY_CACHE_BYTES=0`)",
     ]
     if data["smoke"]:
         lines.append("- smoke run: too short for the figures to mean anything")

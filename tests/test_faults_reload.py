@@ -76,14 +76,31 @@ def _get(server: Server, path: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
+def _evaluate(server: Server) -> dict[str, Any]:
+    """One evaluation of expose 2.0.0 with the same answers each time: a body the worker
+    keeps for reuse, which must not outlive the trees it was made from."""
+    request = urllib.request.Request(
+        server.base + "/v1/trees/expose/evaluate?version=2.0.0",
+        data=json.dumps({"answers": {"external": True}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body: dict[str, Any] = json.loads(response.read())
+    return body
+
+
 def _view(server: Server) -> tuple[str, str, float, str]:
     """What one request sees: the listed digest of expose 2.0.0, the ETag and title of
-    its definition, its price, from one connection each."""
+    its definition, its price, from one connection each; an evaluation's title and
+    digest must agree with the definition's."""
     listing = json.loads(_get(server, "/v1/trees")[2])
     digest = {t["id"]: t for t in listing["trees"]}["expose"]["digests"]["2.0.0"]
     _, headers, body = _get(server, "/v1/trees/expose?version=2.0.0")
     definition = json.loads(body)
     etag = headers["ETag"].strip('"')
+    evaluated = _evaluate(server)["tree"]
+    if (evaluated["title"], evaluated["digest"]) != (definition["title"], definition["digest"]):
+        return digest, "", definition["pricing"]["lb_month"]["value"], ""
     return digest, etag, definition["pricing"]["lb_month"]["value"], definition["title"]
 
 

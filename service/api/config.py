@@ -17,5 +17,7 @@ class ApiConfig:
     max_body_bytes: int
     facts_max_bytes: int
     batch_max_items: int
+    # Memory each worker keeps for encoded evaluation bodies (0: none kept).
+    body_cache_bytes: int = 0
     decisions: DecisionSink | None = None
     testing: bool = False

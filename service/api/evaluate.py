@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl
 
 import orjson
@@ -18,11 +18,12 @@ from service.render.slack import render_slack
 from .bodies import EvaluateBody, load_evaluate
 from .config import ApiConfig
 from .context import DECISION_ID_HEADER, DECISION_ID_KEY, ROUTE_KEY, Decision, DecisionSink
+from .encoded import EncodedBodies
 from .errors import InvalidParameter, clip, wsgi_error
 from .facts import derived_answers
 from .io import read_body_with_facts
 from .live import LiveTrees
-from .metrics import count_evaluation
+from .metrics import count_evaluations
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -41,11 +42,15 @@ def record(
     result: Result,
     duration_ms: float,
     operation: str = "evaluate",
+    decision_id: str | None = None,
 ) -> str:
-    """Give one evaluation its decision id and tell the sink (the decision log) of it;
-    every operation that evaluates (evaluate, batch, compare, diagram) comes here."""
+    """Give one evaluation its decision id (a new one unless given) and tell the sink
+    (the decision log) of it; every operation that evaluates (evaluate, batch, compare,
+    diagram) comes here."""
     tree = result.tree
-    decision_id = environ[DECISION_ID_KEY] = secrets.token_hex(16)
+    if decision_id is None:
+        decision_id = secrets.token_hex(16)
+    environ[DECISION_ID_KEY] = decision_id
     if sink is not None:
         sink(
             environ,
@@ -64,10 +69,41 @@ def record(
     return decision_id
 
 
+class Evaluated(NamedTuple):
+    """One evaluation served: its Result, its body as JSON, and the decision id the
+    body carries last (every decision has its own, so it is added to the kept body)."""
+
+    result: Result
+    encoded: bytes
+    decision_id: str
+
+    def json(self) -> bytes:
+        """The response body: the encoded evaluation with `decision_id` as its last member."""
+        return b'%s,"decision_id":"%s"}' % (self.encoded[:-1], self.decision_id.encode())
+
+    def body(self) -> dict[str, Any]:
+        """The response body as a dict, for the renderers: what the JSON says, exactly."""
+        body: dict[str, Any] = orjson.loads(self.encoded)
+        body["decision_id"] = self.decision_id
+        return body
+
+
+def decision_ids(count: int) -> list[str]:
+    """`count` new decision ids from one read of the system's random source (a batch's)."""
+    data = secrets.token_bytes(16 * count).hex()
+    return [data[i : i + 32] for i in range(0, 32 * count, 32)]
+
+
 def run(
-    tree: Tree, request: EvaluateBody, environ: WSGIEnvironment, sink: DecisionSink | None
-) -> tuple[Result, dict[str, Any]]:
-    """Evaluate, count and log one decision; the body carries its `decision_id`."""
+    tree: Tree,
+    request: EvaluateBody,
+    environ: WSGIEnvironment,
+    sink: DecisionSink | None,
+    bodies: EncodedBodies,
+    decision_id: str | None = None,
+) -> Evaluated:
+    """Evaluate, encode (or find the body already encoded) and log one decision; the
+    caller counts it (`count_evaluations`), a batch all of its items at once."""
     started = time.perf_counter()
     result = evaluate_tree(
         tree,
@@ -76,11 +112,10 @@ def run(
         ask_all=request.ask_all,
         facts=derived_answers(request.facts),
     )
-    body = result.to_dict()
-    count_evaluation(result)
+    encoded = bodies.json(result)
     duration_ms = (time.perf_counter() - started) * 1000.0
-    body["decision_id"] = record(environ, sink, result, duration_ms)
-    return result, body
+    decision_id = record(environ, sink, result, duration_ms, decision_id=decision_id)
+    return Evaluated(result, encoded, decision_id)
 
 
 def _query(environ: WSGIEnvironment) -> tuple[str, str | None]:
@@ -135,15 +170,16 @@ class Evaluate:
         tree = snapshot.catalog.get(tree_id, version)
         config = self.config
         body = read_body_with_facts(environ, config.max_body_bytes, config.facts_max_bytes)
-        result, out = run(tree, load_evaluate(body), environ, config.decisions)
+        done = run(tree, load_evaluate(body), environ, config.decisions, snapshot.bodies)
+        count_evaluations((done.result,))
         if fmt == "json":
-            data, content_type = orjson.dumps(out), JSON
+            data, content_type = done.json(), JSON
         elif fmt == "slack":
-            data = orjson.dumps(render_slack(out, dict(result.given), tree=tree))
+            data = orjson.dumps(render_slack(done.body(), dict(done.result.given), tree=tree))
             content_type = JSON
         else:
-            data, content_type = render_markdown(out).encode(), MARKDOWN
-        headers = [("Content-Type", content_type), (DECISION_ID_HEADER, out["decision_id"])]
+            data, content_type = render_markdown(done.body()).encode(), MARKDOWN
+        headers = [("Content-Type", content_type), (DECISION_ID_HEADER, done.decision_id)]
         headers.extend(snapshot.documents.entry(tree).deprecation.items())
         return data, headers
 

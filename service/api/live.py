@@ -13,6 +13,7 @@ from service.engine import Catalog, Problem, TreeCheckError, bundled_trees_dir
 
 from .config import ApiConfig
 from .definitions import Documents
+from .encoded import EncodedBodies
 from .metrics import reload_counters
 
 log = logging.getLogger("netadvisor.trees")
@@ -37,13 +38,15 @@ class Snapshot:
 
     catalog: Catalog
     documents: Documents
+    # Bodies of this catalog's evaluations; a reload starts with none.
+    bodies: EncodedBodies
 
 
 def _build(config: ApiConfig) -> Snapshot:
     catalog = Catalog.load(
         config.trees_dir, overlays=config.overlay_dirs, pricing_file=config.pricing_file
     )
-    return Snapshot(catalog, Documents.build(catalog))
+    return Snapshot(catalog, Documents.build(catalog), EncodedBodies(config.body_cache_bytes))
 
 
 def _walk(path: Path, depth: int) -> Iterator[Entry]:

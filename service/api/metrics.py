@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import flask
@@ -55,13 +56,19 @@ def reload_counters() -> ReloadCounters:
 _evaluation_children: dict[tuple[str, str, str, str], Any] = {}
 
 
-def count_evaluation(result: Result) -> None:
-    tree = result.tree
-    key = (tree.id, tree.version, result.status, result.recommendation_id or "none")
-    child = _evaluation_children.get(key)
-    if child is None:
-        child = _evaluation_children[key] = EVALUATIONS.labels(*key)
-    child.inc()
+def count_evaluations(results: Iterable[Result]) -> None:
+    """Count evaluations by their labels, one increment per label set: a batch's items
+    mostly share a few, and each increment writes the worker's metrics file."""
+    tally: dict[tuple[str, str, str, str], int] = {}
+    for result in results:
+        tree = result.tree
+        key = (tree.id, tree.version, result.status, result.recommendation_id or "none")
+        tally[key] = tally.get(key, 0) + 1
+    for key, count in tally.items():
+        child = _evaluation_children.get(key)
+        if child is None:
+            child = _evaluation_children[key] = EVALUATIONS.labels(*key)
+        child.inc(count)
 
 
 def _registry() -> CollectorRegistry:

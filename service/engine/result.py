@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any, NamedTuple
 
 from .costs import costs_dict
@@ -119,6 +119,27 @@ class Result:
             return []
         walked = self.walked
         return [q for q in self.tree.needed_questions[self.node.id] if q not in walked]
+
+    def key(self) -> Hashable:
+        """What `to_dict()` is made of, hashable: two Results of one tree (the first
+        member: valid while that tree lives) with equal keys have equal bodies.
+
+        The answers given fix the values (defaults filled in), the path and the node;
+        `walked is given` says whether questions with defaults were asked; then the
+        prices, when a caller set any, and where fact-derived answers came from. Each
+        question's answers are of one type (its kind coerces them), so `1 == True` never
+        joins two different bodies.
+        """
+        tree = self.tree
+        prices = self.prices
+        evidence = self.evidence
+        return (
+            id(tree),
+            self.walked is self.given,
+            frozenset(self.given.items()),
+            None if prices is tree.prices else frozenset(prices.items()),
+            frozenset(evidence.items()) if evidence else None,
+        )
 
     def what_if(self) -> list[dict[str, Any]]:
         """Each other answer on the path that would change the recommendation, and to what

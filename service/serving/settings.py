@@ -51,6 +51,10 @@ WHAT = {
     "NETADVISOR_MAX_BODY_BYTES": "body limit (413 beyond it)",
     "NETADVISOR_FACTS_MAX_BYTES": "body limit for a body that carries `facts` (kubectl output)",
     "NETADVISOR_BATCH_MAX_ITEMS": "requests per `POST /v1/evaluations`",
+    "NETADVISOR_BODY_CACHE_BYTES": (
+        "memory each worker keeps for the JSON bodies of recent evaluations, reused when "
+        "the same answers come again (least recently used out first; 0 keeps none)"
+    ),
     "NETADVISOR_ACCESS_LOG": "a JSON access line per request",
     "NETADVISOR_DECISION_LOG": "a JSON decision event per evaluation",
     "NETADVISOR_DECISION_LOG_MASK": (
@@ -112,6 +116,7 @@ class Settings:
     max_body_bytes: int = _setting(_N + "MAX_BODY_BYTES", 64 * 1024, integer(1))
     facts_max_bytes: int = _setting(_N + "FACTS_MAX_BYTES", 16 * _MIB, integer(1))
     batch_max_items: int = _setting(_N + "BATCH_MAX_ITEMS", 100, integer(1))
+    body_cache_bytes: int = _setting(_N + "BODY_CACHE_BYTES", 16 * _MIB, integer(0))
     access_log: bool = _setting(_N + "ACCESS_LOG", True, boolean)
     decision_log: bool = _setting(_N + "DECISION_LOG", True, boolean)
     decision_log_mask: tuple[str, ...] = _setting(_N + "DECISION_LOG_MASK", (), words)
@@ -156,14 +161,15 @@ class Settings:
 
     def api(self, decisions: Any = None) -> ApiConfig:
         return ApiConfig(
-            self.trees_dir,
-            self.overlay_dirs,
-            self.pricing_file,
-            self.max_body_bytes,
-            self.facts_max_bytes,
-            self.batch_max_items,
-            decisions,
-            self.testing,
+            trees_dir=self.trees_dir,
+            overlay_dirs=self.overlay_dirs,
+            pricing_file=self.pricing_file,
+            max_body_bytes=self.max_body_bytes,
+            facts_max_bytes=self.facts_max_bytes,
+            batch_max_items=self.batch_max_items,
+            body_cache_bytes=self.body_cache_bytes,
+            decisions=decisions,
+            testing=self.testing,
         )
 
 
