@@ -96,7 +96,8 @@ def different_cni_answers(count: int = BATCH_ITEMS) -> list[dict[str, Any]]:
     options: dict[str, list[Any]] = {
         qid: [o.id for o in tree.questions[qid].options] for qid in ("platform", "current_cni")
     }
-    options.update(dict.fromkeys(("network_policy", "l7_visibility", "encryption"), [True, False]))
+    for qid in ("network_policy", "l7_visibility", "encryption"):
+        options[qid] = [True, False]
     found: list[dict[str, Any]] = []
     for values in itertools.product(*options.values()):
         answers: dict[str, Any] = {

@@ -14,7 +14,7 @@ from openapi_core.validation.response.exceptions import InvalidData
 from openapi_spec_validator import validate
 from werkzeug.test import TestResponse
 
-from service.api import evaluate
+from service.api import evaluate, evaluations
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -31,9 +31,9 @@ def _spec_path(rule: str) -> str:
 
 
 def test_every_route_is_in_the_spec_and_every_path_is_routed(app: flask.Flask) -> None:
-    # Evaluate is routed ahead of Flask's URL map (service.api.evaluate.Routes).
+    # Evaluate and batch are routed ahead of Flask's URL map (service.api.routes.Routes).
     rules = [(rule.rule, rule.methods or ()) for rule in app.url_map.iter_rules()]
-    rules.append((evaluate.RULE, evaluate.ALLOW))
+    rules += [(route.rule, route.allow) for route in (evaluate.Evaluate, evaluations.Batch)]
     routed = {
         (_spec_path(rule), method.lower())
         for rule, methods in rules

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import flask
 
-from . import compare, diagram, evaluations, facts, health, metrics, page, spec, trees
+from . import compare, diagram, facts, health, metrics, page, spec, trees
 from .config import ApiConfig
 from .context import RoutedRequest
 from .errors import register_error_handlers
-from .evaluate import Evaluate, Routes
+from .evaluate import Evaluate
+from .evaluations import Batch
 from .live import LiveTrees
+from .routes import Routes
 from .state import CONFIG, LIVE
 
 __all__ = ["ApiConfig", "LiveTrees", "create_app", "live_trees"]
@@ -30,12 +32,13 @@ def create_app(config: ApiConfig) -> flask.Flask:
     app.extensions[LIVE] = live
     spec.init_spec(app)
 
-    for module in (trees, compare, evaluations, facts, diagram, health, metrics, spec, page):
+    for module in (trees, compare, facts, diagram, health, metrics, spec, page):
         app.register_blueprint(module.bp)
     register_error_handlers(app)
-    # Evaluate is answered ahead of Flask's routing; every other path goes through it.
+    # Evaluate and batch are answered ahead of Flask's routing; every other path goes
+    # through it.
     app.wsgi_app = Routes(  # type: ignore[method-assign]
-        Evaluate(live, config), app.wsgi_app
+        Evaluate(live, config), Batch(live, config), app.wsgi_app
     )
     return app
 

@@ -10,7 +10,7 @@ from cachetools import LRUCache
 from service.engine import Result, Tree
 
 # An entry: the tree its key was made for (kept, so the key's `id(tree)` cannot be reused
-# by another tree while the entry lives), the encoded body, and the bytes it holds.
+# by another tree while the entry lives), the open body, and the bytes it holds.
 Entry = tuple[Tree, bytes, int]
 
 # What an entry costs besides its body: the key's sets and tuples, the entry itself.
@@ -39,17 +39,18 @@ class EncodedBodies:
         # cachetools is not thread-safe; a worker may serve from several threads.
         self._lock = threading.Lock()
 
-    def json(self, result: Result) -> bytes:
-        """`result.to_dict()` as JSON, from the cache when an equal Result was encoded."""
+    def open_json(self, result: Result) -> bytes:
+        """`result.to_dict()` as JSON without its closing brace, so that members can
+        follow it; from the cache when an equal Result was encoded."""
         cache = self._cache
         if cache is None:
-            return orjson.dumps(result.to_dict())
+            return orjson.dumps(result.to_dict())[:-1]
         key = result.key()
         with self._lock:
             entry = cache.get(key)
         if entry is not None and entry[0] is result.tree:
             return entry[1]
-        data = orjson.dumps(result.to_dict())
+        data = orjson.dumps(result.to_dict())[:-1]
         size = len(data) + _OVERHEAD + _key_bytes(result)
         if size <= self.max_bytes:
             with self._lock:

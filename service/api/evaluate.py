@@ -4,36 +4,30 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl
 
 import orjson
-from werkzeug.exceptions import MethodNotAllowed
 
 from service.engine import Result, Tree, evaluate_tree
 from service.render.markdown import render_markdown
 from service.render.slack import render_slack
 
 from .bodies import EvaluateBody, load_evaluate
-from .config import ApiConfig
-from .context import DECISION_ID_HEADER, DECISION_ID_KEY, ROUTE_KEY, Decision, DecisionSink
+from .context import DECISION_ID_HEADER, DECISION_ID_KEY, Decision, DecisionSink
+from .direct import JSON, DirectRoute, Headers
 from .encoded import EncodedBodies
-from .errors import InvalidParameter, clip, wsgi_error
+from .errors import InvalidParameter, clip
 from .facts import derived_answers
 from .io import read_body_with_facts
-from .live import LiveTrees
 from .metrics import count_evaluations
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import WSGIEnvironment
 
 RULE = "/v1/trees/<tree_id>/evaluate"
 FORMATS = ("json", "slack", "markdown")
-JSON = "application/json"
 MARKDOWN = "text/markdown; charset=utf-8; variant=GFM"
-ALLOW = ("POST", "OPTIONS")
-_PREFIX, _SUFFIX = "/v1/trees/", "/evaluate"
 
 
 def record(
@@ -70,21 +64,21 @@ def record(
 
 
 class Evaluated(NamedTuple):
-    """One evaluation served: its Result, its body as JSON, and the decision id the
-    body carries last (every decision has its own, so it is added to the kept body)."""
+    """One evaluation served: its Result, its body as JSON without the closing brace,
+    and the decision id the body carries last (each decision has its own, so it follows
+    the kept body)."""
 
     result: Result
-    encoded: bytes
+    opened: bytes
     decision_id: str
 
     def json(self) -> bytes:
-        """The response body: the encoded evaluation with `decision_id` as its last member."""
-        return b'%s,"decision_id":"%s"}' % (self.encoded[:-1], self.decision_id.encode())
+        """The response body: the evaluation with `decision_id` as its last member."""
+        return b"".join((self.opened, b',"decision_id":"', self.decision_id.encode(), b'"}'))
 
     def body(self) -> dict[str, Any]:
         """The response body as a dict, for the renderers: what the JSON says, exactly."""
-        body: dict[str, Any] = orjson.loads(self.encoded)
-        body["decision_id"] = self.decision_id
+        body: dict[str, Any] = orjson.loads(self.json())
         return body
 
 
@@ -112,10 +106,10 @@ def run(
         ask_all=request.ask_all,
         facts=derived_answers(request.facts),
     )
-    encoded = bodies.json(result)
+    opened = bodies.open_json(result)
     duration_ms = (time.perf_counter() - started) * 1000.0
     decision_id = record(environ, sink, result, duration_ms, decision_id=decision_id)
-    return Evaluated(result, encoded, decision_id)
+    return Evaluated(result, opened, decision_id)
 
 
 def _query(environ: WSGIEnvironment) -> tuple[str, str | None]:
@@ -134,40 +128,18 @@ def _query(environ: WSGIEnvironment) -> tuple[str, str | None]:
     return fmt, args.get("version")
 
 
-class Evaluate:
-    """The evaluate endpoint, every method, format and query string: the API's one
-    evaluate handler, answered from WSGI ahead of Flask's routing (which costs several
-    times the evaluation), with the API's body reader, validator and error answers."""
+class Evaluate(DirectRoute):
+    """The evaluate endpoint, every format and query string: the API's one evaluate
+    handler."""
 
-    __slots__ = ("config", "trees")
+    rule = RULE
+    __slots__ = ()
 
-    def __init__(self, trees: LiveTrees, config: ApiConfig) -> None:
-        self.trees = trees
-        self.config = config
-
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse, tree_id: str
-    ) -> Iterable[bytes]:
-        environ[ROUTE_KEY] = RULE
-        try:
-            method = environ.get("REQUEST_METHOD")
-            if method == "OPTIONS":
-                start_response("200 OK", [("Allow", ", ".join(ALLOW)), ("Content-Length", "0")])
-                return [b""]
-            if method != "POST":
-                raise MethodNotAllowed(valid_methods=ALLOW)
-            data, headers = self.answer(environ, tree_id)
-        except Exception as exc:
-            return wsgi_error(exc, environ, start_response)
-        headers.append(("Content-Length", str(len(data))))
-        start_response("200 OK", headers)
-        return [data]
-
-    def answer(self, environ: WSGIEnvironment, tree_id: str) -> tuple[bytes, list[tuple[str, str]]]:
+    def answer(self, environ: WSGIEnvironment, param: str) -> tuple[bytes, Headers]:
         fmt, version = _query(environ)
         # One snapshot for the request: the tree and its headers come from the same load.
         snapshot = self.trees.current
-        tree = snapshot.catalog.get(tree_id, version)
+        tree = snapshot.catalog.get(param, version)
         config = self.config
         body = read_body_with_facts(environ, config.max_body_bytes, config.facts_max_bytes)
         done = run(tree, load_evaluate(body), environ, config.decisions, snapshot.bodies)
@@ -182,21 +154,3 @@ class Evaluate:
         headers = [("Content-Type", content_type), (DECISION_ID_HEADER, done.decision_id)]
         headers.extend(snapshot.documents.entry(tree).deprecation.items())
         return data, headers
-
-
-class Routes:
-    """The API's WSGI callable: evaluate requests to their handler, the rest to Flask."""
-
-    __slots__ = ("evaluate", "flask_app")
-
-    def __init__(self, evaluate: Evaluate, flask_app: WSGIApplication) -> None:
-        self.evaluate = evaluate
-        self.flask_app = flask_app
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        path: str = environ.get("PATH_INFO", "")
-        if path.endswith(_SUFFIX) and path.startswith(_PREFIX):
-            tree_id = path[len(_PREFIX) : -len(_SUFFIX)]
-            if tree_id and "/" not in tree_id:
-                return self.evaluate(environ, start_response, tree_id)
-        return self.flask_app(environ, start_response)
