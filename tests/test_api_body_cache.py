@@ -136,21 +136,23 @@ def test_the_kept_bodies_stay_within_their_bound() -> None:
     ]
     one = len(json.dumps(results[0].to_dict()))
     bodies = EncodedBodies(20 * one)
-    encoded = [bodies.open_json(result) for result in results]
+    encoded = [bodies.open_json(result)[0] for result in results]
     for result, data in zip(results, encoded, strict=True):
         assert json.loads(data + b"}") == result.to_dict()
     assert 0 < len(bodies) < 20
     assert bodies.current_bytes <= 20 * one
     # The most recently used are the ones kept; the first ones were let go.
-    assert bodies.open_json(results[-1]) is encoded[-1]
-    assert bodies.open_json(results[0]) is not encoded[0]
+    assert bodies.open_json(results[-1]) == (encoded[-1], True)
+    assert bodies.open_json(results[-1])[0] is encoded[-1]
+    assert bodies.open_json(results[0])[1] is False
 
 
 def test_no_body_is_kept_with_no_memory_for_them_or_one_too_large() -> None:
     tree = Catalog.load(bundled_trees_dir()).get("cni")
     result = evaluate_tree(tree, {"platform": "on-prem"})
     none = EncodedBodies(0)
-    assert json.loads(none.open_json(result) + b"}") == result.to_dict()
+    assert json.loads(none.open_json(result)[0] + b"}") == result.to_dict()
+    assert none.open_json(result)[1] is False
     assert len(none) == 0 and none.current_bytes == 0
     small = EncodedBodies(100)
     small.open_json(result)
@@ -160,3 +162,25 @@ def test_no_body_is_kept_with_no_memory_for_them_or_one_too_large() -> None:
 def test_the_setting_refuses_a_negative_size() -> None:
     with pytest.raises(Exception, match="NETADVISOR_BODY_CACHE_BYTES"):
         create_app({"TESTING": True, "BODY_CACHE_BYTES": -1, **QUIET})
+
+
+def _bodies_counted(client: Any) -> dict[str, float]:
+    text = client.get("/metrics").get_data(as_text=True)
+    counted = {"reused": 0.0, "built": 0.0}
+    for line in text.splitlines():
+        for outcome in counted:
+            if line.startswith(f'netadvisor_evaluation_bodies_total{{outcome="{outcome}"}}'):
+                counted[outcome] = float(line.split()[-1])
+    return counted
+
+
+def test_reused_and_built_bodies_are_counted() -> None:
+    client = _bundled(1024 * 1024).test_client()
+    before = _bodies_counted(client)
+    answers = {"platform": "on-prem", "current_cni": "cilium", "network_policy": True}
+    items = [{"tree": "cni", "answers": answers}] * 4 + [{"tree": "nope", "answers": {}}]
+    assert client.post("/v1/evaluations", json={"requests": items}).status_code == 200
+    _post(client, "cni", "3.0.0", {"answers": answers})
+    after = _bodies_counted(client)
+    assert after["built"] - before["built"] == 1
+    assert after["reused"] - before["reused"] == 4

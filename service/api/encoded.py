@@ -39,23 +39,23 @@ class EncodedBodies:
         # cachetools is not thread-safe; a worker may serve from several threads.
         self._lock = threading.Lock()
 
-    def open_json(self, result: Result) -> bytes:
+    def open_json(self, result: Result) -> tuple[bytes, bool]:
         """`result.to_dict()` as JSON without its closing brace, so that members can
-        follow it; from the cache when an equal Result was encoded."""
+        follow it, and whether it was kept from an equal Result (else built now)."""
         cache = self._cache
         if cache is None:
-            return orjson.dumps(result.to_dict())[:-1]
+            return orjson.dumps(result.to_dict())[:-1], False
         key = result.key()
         with self._lock:
             entry = cache.get(key)
         if entry is not None and entry[0] is result.tree:
-            return entry[1]
+            return entry[1], True
         data = orjson.dumps(result.to_dict())[:-1]
         size = len(data) + _OVERHEAD + _key_bytes(result)
         if size <= self.max_bytes:
             with self._lock:
                 cache[key] = (result.tree, data, size)
-        return data
+        return data, False
 
     def __len__(self) -> int:
         cache = self._cache

@@ -71,6 +71,7 @@ class Evaluated(NamedTuple):
     result: Result
     opened: bytes
     decision_id: str
+    reused: bool  # the body was kept from an equal evaluation
 
     def json(self) -> bytes:
         """The response body: the evaluation with `decision_id` as its last member."""
@@ -106,10 +107,10 @@ def run(
         ask_all=request.ask_all,
         facts=derived_answers(request.facts),
     )
-    opened = bodies.open_json(result)
+    opened, reused = bodies.open_json(result)
     duration_ms = (time.perf_counter() - started) * 1000.0
     decision_id = record(environ, sink, result, duration_ms, decision_id=decision_id)
-    return Evaluated(result, opened, decision_id)
+    return Evaluated(result, opened, decision_id, reused)
 
 
 def _query(environ: WSGIEnvironment) -> tuple[str, str | None]:
@@ -143,7 +144,7 @@ class Evaluate(DirectRoute):
         config = self.config
         body = read_body_with_facts(environ, config.max_body_bytes, config.facts_max_bytes)
         done = run(tree, load_evaluate(body), environ, config.decisions, snapshot.bodies)
-        count_evaluations((done.result,))
+        count_evaluations((done.result,), reused=int(done.reused))
         if fmt == "json":
             data, content_type = done.json(), JSON
         elif fmt == "slack":

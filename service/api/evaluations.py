@@ -36,6 +36,7 @@ class Batch(DirectRoute):
         # Each evaluation's body goes in as the JSON it was encoded to (kept for reuse).
         results: list[dict[str, Any] | orjson.Fragment] = []
         evaluated: list[Result] = []
+        reused = 0
         for (tree_id, version, request), decision_id in zip(
             items, decision_ids(len(items)), strict=True
         ):
@@ -48,5 +49,6 @@ class Batch(DirectRoute):
             else:
                 results.append(orjson.Fragment(done.json()))
                 evaluated.append(done.result)
-        count_evaluations(evaluated)
+                reused += done.reused
+        count_evaluations(evaluated, reused=reused)
         return orjson.dumps({"results": results}), [("Content-Type", JSON)]

@@ -28,6 +28,15 @@ EVALUATIONS = Counter(
 )
 
 
+# Each evaluation's body is either reused (kept from an equal evaluation) or built; the
+# share reused tells whether NETADVISOR_BODY_CACHE_BYTES is large enough for the traffic.
+BODIES = Counter(
+    "netadvisor_evaluation_bodies",
+    "Evaluation bodies by outcome: reused (kept from an equal evaluation) or built.",
+    ("outcome",),
+)
+
+
 class ReloadCounters(NamedTuple):
     reloads: Counter
     failures: Counter
@@ -56,9 +65,10 @@ def reload_counters() -> ReloadCounters:
 _evaluation_children: dict[tuple[str, str, str, str], Any] = {}
 
 
-def count_evaluations(results: Iterable[Result]) -> None:
-    """Count evaluations by their labels, one increment per label set: a batch's items
-    mostly share a few, and each increment writes the worker's metrics file."""
+def count_evaluations(results: Iterable[Result], reused: int = 0) -> None:
+    """Count evaluations by their labels, one increment per label set (a batch's items
+    mostly share a few, and each increment writes the worker's metrics file), and their
+    bodies, `reused` of them kept from equal evaluations."""
     tally: dict[tuple[str, str, str, str], int] = {}
     for result in results:
         tree = result.tree
@@ -69,6 +79,18 @@ def count_evaluations(results: Iterable[Result]) -> None:
         if child is None:
             child = _evaluation_children[key] = EVALUATIONS.labels(*key)
         child.inc(count)
+    built = sum(tally.values()) - reused
+    if reused:
+        _body_child("reused").inc(reused)
+    if built:
+        _body_child("built").inc(built)
+
+
+@functools.cache
+def _body_child(outcome: str) -> Any:
+    # Made at first use, in a worker, like the evaluation children: not at import, which
+    # comes before the metrics directory is prepared.
+    return BODIES.labels(outcome)
 
 
 def _registry() -> CollectorRegistry:
