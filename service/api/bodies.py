@@ -159,23 +159,23 @@ def _evaluate_body(body: dict[str, Any]) -> EvaluateBody:
     )
 
 
-def load_evaluate(body: object) -> EvaluateBody:
-    """The evaluate body's parts, or InvalidRequest naming each bad field."""
+def _checked(body: object, fields: frozenset[str]) -> dict[str, Any]:
+    """An evaluate-shaped body with these fields, or InvalidRequest naming each bad one."""
     data = _object(body)
     errors: Errors = {}
-    _evaluate_errors(errors, data, _EVALUATE_FIELDS, "")
+    _evaluate_errors(errors, data, fields, "")
     if errors:
         raise _refuse(errors)
-    return _evaluate_body(data)
+    return data
+
+
+def load_evaluate(body: object) -> EvaluateBody:
+    """The evaluate body's parts, or InvalidRequest naming each bad field."""
+    return _evaluate_body(_checked(body, _EVALUATE_FIELDS))
 
 
 def load_compare(body: object) -> Answers:
-    data = _object(body)
-    errors: Errors = {}
-    _evaluate_errors(errors, data, _COMPARE_FIELDS, "")
-    if errors:
-        raise _refuse(errors)
-    answers: Answers = data["answers"]
+    answers: Answers = _checked(body, _COMPARE_FIELDS)["answers"]
     return answers
 
 
