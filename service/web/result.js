@@ -86,53 +86,33 @@ function recommendationSection(rec) {
   );
 }
 
+// A section holding one list item per entry, or nothing when there are none.
+function listSection(id, title, entries, item) {
+  if (!entries.length) return null;
+  return section(id, title, h("ul", {}, entries.map((entry) => h("li", {}, item(entry)))));
+}
+
 function alternativesSection(alternatives) {
-  if (!alternatives.length) return null;
-  return section(
-    "alternatives",
-    "Alternatives and why not",
-    h(
-      "ul",
-      {},
-      alternatives.map((alt) =>
-        h(
-          "li",
-          {},
-          h("h3", {}, alt.title),
-          h("p", {}, alt.why_not),
-          alt.costs
-            ? h(
-                "p",
-                { class: "alt-cost" },
-                `${moneyRange(alt.costs.total.low, alt.costs.total.high)} a month`,
-              )
-            : null,
-        ),
-      ),
-    ),
-  );
+  return listSection("alternatives", "Alternatives and why not", alternatives, (alt) => [
+    h("h3", {}, alt.title),
+    h("p", {}, alt.why_not),
+    alt.costs
+      ? h(
+          "p",
+          { class: "alt-cost" },
+          `${moneyRange(alt.costs.total.low, alt.costs.total.high)} a month`,
+        )
+      : null,
+  ]);
 }
 
 function warningsSection(warnings) {
-  if (!warnings.length) return null;
-  return section(
-    "warnings",
-    "Warnings",
-    h(
-      "ul",
-      {},
-      warnings.map((w) =>
-        h(
-          "li",
-          {},
-          h("code", { class: "code" }, w.code),
-          " ",
-          w.message,
-          w.source ? [" ", link(w.source, "source")] : null,
-        ),
-      ),
-    ),
-  );
+  return listSection("warnings", "Warnings", warnings, (w) => [
+    h("code", { class: "code" }, w.code),
+    " ",
+    w.message,
+    w.source ? [" ", link(w.source, "source")] : null,
+  ]);
 }
 
 function stepsSection(rec) {
