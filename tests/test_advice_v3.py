@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from support.answers import MESH_ON_AWS
+from support.api import bundled_catalog
 
 from service.engine import Catalog
 
@@ -22,7 +23,7 @@ UDP3 = {
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
-    return Catalog.load()
+    return bundled_catalog()
 
 
 def _body(catalog: Catalog, tree: str, answers: dict[str, Any], version: str | None = None) -> Any:

@@ -14,13 +14,12 @@ from urllib.parse import urljoin
 
 import flask
 import pytest
-from conftest import ROOT, assert_problem, make_app, spec_dict
 from flask.testing import FlaskClient
+from support.api import ROOT, assert_problem, bundled_catalog, make_app, spec_dict
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client
 
 from service.api.page import ASSETS, IMMUTABLE, MERMAID_VERSION, WEB_DIR
-from service.engine import Catalog
 
 TOKEN = "t0ken-for-tests-0123456789"
 MERMAID = f"mermaid-{MERMAID_VERSION}.min.js"
@@ -182,7 +181,7 @@ def test_the_page_is_open_when_the_api_needs_a_token() -> None:
 
 def test_no_bundled_tree_asks_a_question_the_page_keeps_for_itself() -> None:
     # The page's URL holds tree, version, ask and price.<name> beside the answers.
-    catalog = Catalog.load()
+    catalog = bundled_catalog()
     for versions in catalog.versions_by_tree.values():
         for tree in versions:
             assert not {"tree", "version", "ask"} & set(tree.questions), tree.id

@@ -20,11 +20,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import playwright.sync_api as playwright_api
 import pytest
-from conftest import ROOT
 from playwright.sync_api import Browser, Page, expect
+from support.api import ROOT, bundled_catalog
 from support.server import Server, serve
 
-from service.engine import Catalog
 from service.engine.evaluate import parse_text_answers
 
 pytestmark = pytest.mark.slow
@@ -35,7 +34,7 @@ AXE = ROOT / "tests" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 FIXTURES = ROOT / "tests" / "fixtures" / "kubectl"
 SCREENSHOT = ROOT / "docs" / "img" / "advisor-result.png"
 TOKEN = "browser-test-token-0123456789"
-CATALOG = Catalog.load()
+CATALOG = bundled_catalog()
 RESERVED = {"tree", "version", "ask"}
 
 # One service-mesh result with a cost chart (the recommendation and two priced alternatives).

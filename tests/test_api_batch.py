@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import assert_problem, make_app
 from flask.testing import FlaskClient
+from support.api import assert_problem, make_app
 
 URL = "/v1/evaluations"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import flask
 import pytest
-from conftest import QUIET, TEST_TREES, make_app
+from support.api import QUIET, TEST_TREES, make_app
 
 from service.api import live_trees
 from service.api.encoded import EncodedBodies

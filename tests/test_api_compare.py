@@ -7,8 +7,8 @@ import json
 import re
 
 import pytest
-from conftest import assert_problem, make_app
 from flask.testing import FlaskClient
+from support.api import assert_problem, make_app
 
 from service.serving import events
 

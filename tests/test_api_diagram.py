@@ -6,8 +6,8 @@ import io
 import json
 
 import pytest
-from conftest import assert_problem, make_app
 from flask.testing import FlaskClient
+from support.api import assert_problem, make_app
 
 from service.serving import events
 

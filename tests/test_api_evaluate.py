@@ -8,8 +8,8 @@ import re
 
 import flask
 import pytest
-from conftest import assert_problem, make_app
 from flask.testing import FlaskClient
+from support.api import assert_problem, make_app
 
 from service.api import evaluate as evaluate_module
 from service.api.bodies import ANSWER_TYPE

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import QUIET, CheckedClient, assert_problem
 from flask.testing import FlaskClient
+from support.api import QUIET, CheckedClient, assert_problem
 
 from service.serving import create_app
 

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import API_TREES, SPEC_PATH, TEST_TREES, assert_problem, make_app
 from flask.testing import FlaskClient
+from support.api import API_TREES, SPEC_PATH, TEST_TREES, assert_problem, make_app
 
 from service.api.spec import ASSETS
 from service.api.state import CONFIG

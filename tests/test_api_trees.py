@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import make_app
 from flask.testing import FlaskClient
+from support.api import make_app
 
 from service.api import live_trees
 

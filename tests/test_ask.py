@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from support.api import bundled_catalog
 
 from service.ask import CANCELLED, ask, read_answer
 from service.engine import Catalog
@@ -90,14 +91,14 @@ def test_end_of_input_and_ctrl_c_stop_cleanly(example: Catalog) -> None:
 
 
 def test_version_answers() -> None:
-    question = Catalog.load().get("cni").questions["kernel_version"]
+    question = bundled_catalog().get("cni").questions["kernel_version"]
     assert question.is_version
     assert read_answer(question, " 5.10 ") == "5.10"
     with pytest.raises(ValueError, match="not a version"):
         read_answer(question, "five")
 
 
-BUNDLED = Catalog.load()
+BUNDLED = bundled_catalog()
 
 
 @pytest.mark.parametrize(

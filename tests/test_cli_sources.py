@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from service.engine import Catalog, audit
+from support.api import bundled_catalog
+
+from service.engine import audit
 from service.render.sources import render_sources_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +38,7 @@ def test_json_lists_each_price_with_its_value_unit_and_source() -> None:
     done = _run("service-type", "--format", "json")
     assert done.returncode == 0, done.stderr
     (entry,) = json.loads(done.stdout)
-    tree = Catalog.load().get("service-type")
+    tree = bundled_catalog().get("service-type")
     assert (entry["tree"], entry["version"]) == (tree.id, tree.version)
     assert entry["as_of"] == tree.as_of.isoformat()
     assert {p["name"] for p in entry["prices"]} == set(tree.pricing)
@@ -45,7 +47,7 @@ def test_json_lists_each_price_with_its_value_unit_and_source() -> None:
 
 
 def test_every_figure_of_every_default_version_names_a_source() -> None:
-    catalog = Catalog.load()
+    catalog = bundled_catalog()
     audits = [audit(catalog.defaults[t]) for t in catalog.tree_ids]
     for entry in audits:
         cited = {s["url"] for s in entry["sources"]}

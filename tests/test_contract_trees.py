@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
+from support.api import bundled_catalog
 
 from service.engine import Catalog, Tree
 
@@ -154,11 +155,11 @@ V3 = {
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
-    return Catalog.load()
+    return bundled_catalog()
 
 
 def all_versions() -> Iterator[tuple[str, str]]:
-    catalog = Catalog.load()
+    catalog = bundled_catalog()
     for tree_id in CONTRACT:
         for tree in catalog.versions(tree_id):
             yield tree_id, tree.version

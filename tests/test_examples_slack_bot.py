@@ -19,10 +19,10 @@ from typing import Any
 
 import flask
 import pytest
-from conftest import QUIET, make_app
 from slack_bolt import App, BoltRequest
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.signature import SignatureVerifier
+from support.api import QUIET, bundled_catalog, make_app
 from support.render_checks import check_block_kit
 
 from service.serving import create_app
@@ -320,9 +320,8 @@ def test_unsigned_requests_are_refused(example_app: flask.Flask, replies: Replie
 
 
 def bundled_versions() -> list[Any]:
-    from service.engine import Catalog
 
-    catalog = Catalog.load()
+    catalog = bundled_catalog()
     return [
         pytest.param(tree.id, tree.version, id=f"{tree.id}-{tree.version}")
         for tree_id in catalog.tree_ids

@@ -10,13 +10,13 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.api import bundled_catalog
 
-from service.engine import Catalog
 from service.engine.evaluate import evaluate_tree
 from service.facts import derive
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kubectl"
-CATALOG = Catalog.load()
+CATALOG = bundled_catalog()
 CLUSTERS = {
     name: json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
     for name in ("eks", "gke", "aks", "kind-cilium", "k3s-flannel", "windows-calico")

@@ -9,9 +9,9 @@ from typing import Any
 import flask
 import jsonschema
 import pytest
-from conftest import check_response, spec_dict
 from openapi_core.validation.response.exceptions import InvalidData
 from openapi_spec_validator import validate
+from support.api import check_response, spec_dict
 from werkzeug.test import TestResponse
 
 from service.api import evaluate, evaluations

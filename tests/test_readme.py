@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 import yaml
-
-from service.engine import Catalog
+from support.api import bundled_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -30,7 +29,7 @@ def test_the_readme_stays_a_front_door() -> None:
 
 
 def test_the_tree_table_lists_every_version_and_the_default() -> None:
-    catalog = Catalog.load()
+    catalog = bundled_catalog()
     for tree_id in catalog.tree_ids:
         row = next(line for line in README.splitlines() if line.startswith(f"| `{tree_id}` |"))
         versions = row.split("|")[2]
@@ -47,6 +46,6 @@ def test_the_readme_names_the_two_setup_commands_and_ci_runs_the_test_one() -> N
 
 
 def test_the_coverage_figure_is_current() -> None:
-    catalog = Catalog.load()
+    catalog = bundled_catalog()
     cases = sum(len(t.tests) for tree_id in catalog.tree_ids for t in catalog.versions(tree_id))
     assert f"{cases} cases" in README

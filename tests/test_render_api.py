@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from support.api import bundled_catalog
 from support.render_checks import (
     STOPS,
     Stop,
@@ -20,7 +21,7 @@ from support.render_checks import (
     unescape,
 )
 
-from service.engine import Catalog, EngineError
+from service.engine import EngineError
 from service.engine.evaluate import evaluate_tree
 from service.engine.model import Leaf, QuestionNode
 from service.render.common import option_text
@@ -29,7 +30,7 @@ from service.render.markdown import render_markdown
 # Real processes or every stop of every tree: in `make test`, not the quick `make check`.
 pytestmark = pytest.mark.slow
 
-BUNDLED = Catalog.load()
+BUNDLED = bundled_catalog()
 BUNDLED_STOPS = [
     s
     for s in STOPS

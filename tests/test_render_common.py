@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support.answers import MESH_ON_AWS
+from support.api import bundled_catalog
 
 from service.engine import Catalog
 from service.engine.evaluate import evaluate_tree
@@ -38,7 +39,7 @@ def test_text_and_markdown_say_which_answers_were_defaults_or_facts() -> None:
 
 
 def test_costs_name_the_assumed_prices_until_someone_sets_them() -> None:
-    catalog = Catalog.load()
+    catalog = bundled_catalog()
     answers = dict(MESH_ON_AWS)
     body = catalog.evaluate("service-mesh", answers).to_dict()
     assumed = {a["price"]: a["value"] for a in body["costs"]["assumptions"] if "price" in a}

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import yaml
+from support.api import bundled_catalog
 from support.render_checks import parse_mermaid
 
-from service.engine import Catalog
 from service.engine.evaluate import evaluate_tree, parse_text_answers
 from service.render.mermaid import render_mermaid
 
@@ -20,7 +20,7 @@ def test_the_diagram_shown_is_the_diagram_served() -> None:
     (block,) = re.findall(r"^```mermaid\n(.*?)^```$", DOC, flags=re.S | re.M)
     (url,) = re.findall(r"curl -s '[^']*/v1/trees/([a-z-]+)/diagram\?([^']*)'", DOC)
     tree_id, query = url
-    tree = Catalog.load().get(tree_id)
+    tree = bundled_catalog().get(tree_id)
     answers = dict(pair.split("=", 1) for pair in query.split("&"))
     path_only = answers.pop("view", "full") == "path"
     result = evaluate_tree(tree, parse_text_answers(tree, answers))

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import QUIET, spec_dict
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
+from support.api import QUIET, spec_dict
 
 from service.engine import Catalog
 from service.serving import create_app

@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, SPEC_PATH, check_response, spec_dict
 from flask.testing import FlaskClient
+from support.api import ROOT, SPEC_PATH, check_response, spec_dict
 from support.server import Server, serve
 from werkzeug.test import EnvironBuilder, TestResponse
 
