@@ -1,4 +1,4 @@
-"""Shared pieces of the benchmarks: machine facts, statistics, results files, processes."""
+"""Shared pieces of the benchmarks: machine facts, statistics, results files, process memory."""
 
 from __future__ import annotations
 
@@ -6,12 +6,8 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,41 +93,6 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def free_port() -> int:
-    """A port nobody listens on now; the server binds it moments later."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> float:
-    """Seconds until `url` answers 200; raises if the process dies or time runs out."""
-    start = time.perf_counter()
-    deadline = start + timeout
-    while time.perf_counter() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before {url} answered")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as resp:
-                if resp.status == 200:
-                    return time.perf_counter() - start
-        except OSError:
-            pass
-        time.sleep(0.005)
-    raise RuntimeError(f"{url} did not answer 200 within {timeout} s")
-
-
-def stop(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
-    """Stop a server we started (SIGTERM, then SIGKILL), by its own pid only."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-
-
 def python() -> str:
     return sys.executable
 
@@ -145,12 +106,3 @@ def rss_kib(pid: int) -> int | None:
     except OSError:
         return None
     return None
-
-
-def children(pid: int) -> list[int]:
-    """Direct children of a process (gunicorn's workers), from /proc."""
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(p) for p in text.split()]

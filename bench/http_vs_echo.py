@@ -9,19 +9,24 @@ alternately (A B A B) on loopback; and the tree-definition GET with and without 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from bench import common, loadgen
+from tests.support.server import (
+    Server,
+    free_port,
+    netadvisor_argv,
+    server_env,
+    start,
+    start_gunicorn,
+)
 
 ANSWERS = {
     "platform": "on-prem",
@@ -35,65 +40,34 @@ GOAL_THROUGHPUT = 1.0
 GOAL_P99 = 1.2
 # The evaluate requests measured: no query string, and the queries generated clients send.
 EVALUATE = {"evaluate": "", "evaluate_format": "?format=json", "evaluate_version": "?version="}
+READY_WITHIN = 60.0
 
 
 def _bin(name: str) -> str:
     return shutil.which(name, path=str(Path(sys.executable).parent)) or name
 
 
-def _server_env(port: int, workers: int) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("NETADVISOR_", "GUNICORN_", "PROMETHEUS_"))
-    }
-    env.update(
-        NETADVISOR_HOST="127.0.0.1", NETADVISOR_PORT=str(port), NETADVISOR_WORKERS=str(workers)
-    )
-    return env
+def start_netadvisor(
+    workdir: Path, workers: int, trees: Path | None, env: Mapping[str, str] | None = None
+) -> Server:
+    """`netadvisor serve` through its installed console script, ready on /readyz."""
+    port = free_port()
+    args = ["--trees", str(trees)] if trees is not None else []
+    argv = netadvisor_argv(port, workers, args, cli=[_bin("netadvisor")])
+    full_env = server_env(port, workers, env)
+    return start(argv, port=port, env=full_env, workdir=workdir, ready_within=READY_WITHIN)
 
 
-@contextmanager
-def server(
-    argv: list[str], env: dict[str, str], ready_url: str, log: Path, timeout: float = 60
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A server process of ours on loopback, ready when `ready_url` answers 200."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            argv, env=env, cwd=common.REPO, stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            try:
-                common.wait_http(ready_url, timeout, proc)
-            except RuntimeError as exc:
-                tail = log.read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"{argv[0]}: {exc}; its log ends:\n{tail}") from None
-            yield proc
-        finally:
-            common.stop(proc)
-
-
-def netadvisor_argv(port: int, workers: int, trees: Path | None) -> list[str]:
-    argv = [
-        _bin("netadvisor"),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
-    return [*argv, "--trees", str(trees)] if trees is not None else argv
-
-
-def echo_argv() -> list[str]:
-    return [
-        _bin("gunicorn"),
-        "--config",
-        "python:service.serving.gunicorn_conf",
+def start_echo(workdir: Path, workers: int) -> Server:
+    """The bare Flask JSON echo under the same gunicorn configuration, ready on /livez."""
+    return start_gunicorn(
         "bench.echo_app:app",
-    ]
+        workers=workers,
+        program=[_bin("gunicorn")],
+        workdir=workdir,
+        ready_path="/livez",
+        ready_within=READY_WITHIN,
+    )
 
 
 def _request(
@@ -129,15 +103,15 @@ def sanity(base: str, echo: str, body: bytes, queries: list[str]) -> str:
     return etag
 
 
-def _server_state(logs: dict[str, tuple[subprocess.Popen[bytes], Path]]) -> str:
+def _server_state(servers: dict[str, Server]) -> str:
     """Which server is still running, and the end of the log of any that is not."""
     out = []
-    for name, (proc, log) in logs.items():
-        code = proc.poll()
+    for name, server in servers.items():
+        code = server.proc.poll()
         if code is None:
             out.append(f"{name}: still running")
         else:
-            tail = log.read_text(errors="replace")[-1500:]
+            tail = server.output()[-1500:]
             out.append(f"{name}: exited with {code}; its log ends:\n{tail}")
     return "\n".join(out)
 
@@ -161,27 +135,15 @@ def run(args: Any) -> dict[str, Any]:
         "headers": {"Content-Type": "application/json"},
         "connections": conns,
     }
-    na_port, echo_port = common.free_port(), common.free_port()
-    base, echo = f"http://127.0.0.1:{na_port}", f"http://127.0.0.1:{echo_port}"
     with (
         tempfile.TemporaryDirectory(prefix="netadvisor-http-") as tmp,
-        server(
-            netadvisor_argv(na_port, args.workers, args.trees),
-            {**_server_env(na_port, args.workers), **dict(args.netadvisor_env)},
-            f"{base}/readyz",
-            Path(tmp) / "netadvisor.log",
-        ) as na_proc,
-        server(
-            echo_argv(),
-            _server_env(echo_port, args.workers),
-            f"{echo}/livez",
-            Path(tmp) / "echo.log",
-        ) as echo_proc,
+        start_netadvisor(
+            Path(tmp) / "netadvisor", args.workers, args.trees, dict(args.netadvisor_env)
+        ) as na_server,
+        start_echo(Path(tmp) / "echo", args.workers) as echo_server,
     ):
-        logs = {
-            "netadvisor": (na_proc, Path(tmp) / "netadvisor.log"),
-            "echo": (echo_proc, Path(tmp) / "echo.log"),
-        }
+        base, echo = na_server.base, echo_server.base
+        servers = {"netadvisor": na_server, "echo": echo_server}
         _, _, listing = _request(f"{base}/v1/trees/cni/versions")
         version = json.loads(listing)["default_version"]
         queries = {n: q + (version if q.endswith("=") else "") for n, q in EVALUATE.items()}
@@ -203,7 +165,7 @@ def run(args: Any) -> dict[str, Any]:
                 try:
                     result = loadgen.load(wrk, url, duration=duration, **opts)
                 except RuntimeError as exc:
-                    raise SystemExit(f"{name}: {exc}\n{_server_state(logs)}") from None
+                    raise SystemExit(f"{name}: {exc}\n{_server_state(servers)}") from None
                 runs[name].append(result)
                 print(
                     f"  round {r + 1} {name:15s} {result['rps']:8.0f} req/s  "

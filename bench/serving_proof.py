@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+from tests.support.server import HOST, ROOT, start_gunicorn
+
 EVALUATE_PATH = "/v1/trees/service-mesh/evaluate"
 EVALUATE_BODY = json.dumps(
     {
@@ -57,29 +57,6 @@ EVALUATE_BODY = json.dumps(
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def children(pid: int) -> list[int]:
-    """Direct child processes of ``pid`` (gunicorn's workers), from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name is in parentheses and may hold spaces; fields follow it.
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if int(fields[1]) == pid:
-            found.append(int(entry.name))
-    return sorted(found)
-
-
 def memory_kib(pid: int) -> dict[str, int]:
     """RSS, PSS and private (unshared) memory of a process, in KiB."""
     values: dict[str, int] = {}
@@ -93,98 +70,6 @@ def memory_kib(pid: int) -> dict[str, int]:
         "pss": values.get("Pss", 0),
         "private": values.get("Private_Clean", 0) + values.get("Private_Dirty", 0),
     }
-
-
-@dataclass
-class Server:
-    """A gunicorn master started by :func:`start_server`."""
-
-    proc: subprocess.Popen[bytes]
-    port: int
-    stdout: Path
-    stderr: Path
-    workdir: Path
-
-    def workers(self) -> list[int]:
-        return children(self.proc.pid)
-
-    def log_lines(self) -> list[dict[str, Any]]:
-        lines = []
-        for raw in self.stdout.read_text(errors="replace").splitlines():
-            with contextlib.suppress(json.JSONDecodeError):
-                lines.append(json.loads(raw))
-        return lines
-
-    def wait_workers(self, count: int, timeout: float = 20.0) -> list[int]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pids = self.workers()
-            if len(pids) == count:
-                return pids
-            time.sleep(0.05)
-        raise TimeoutError(f"expected {count} workers, have {self.workers()}")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait(5)
-
-
-def server_env(extra: Mapping[str, str] | None = None, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NETADVISOR_", "GUNICORN_"))}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    env["NETADVISOR_HOST"] = HOST
-    env.update(settings)
-    if extra:
-        env.update(extra)
-    return env
-
-
-def start_server(
-    *,
-    workers: int = 2,
-    env: Mapping[str, str] | None = None,
-    ready_timeout: float = 30.0,
-    python: str = sys.executable,
-    command: list[str] | None = None,
-    cwd: Path | None = None,
-) -> Server:
-    """Start gunicorn exactly as the image does, on a free loopback port, and wait for
-    /readyz. Raises RuntimeError with the server's output if it does not get ready."""
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="netadvisor-serve-"))
-    full_env = server_env(env, NETADVISOR_PORT=str(port), NETADVISOR_WORKERS=str(workers))
-    full_env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(workdir / "metrics"))
-    argv = command or [
-        python,
-        "-m",
-        "gunicorn",
-        "--config",
-        "python:service.serving.gunicorn_conf",
-        "service.wsgi:app",
-    ]
-    stdout, stderr = workdir / "stdout.log", workdir / "stderr.log"
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        # The command is this interpreter running gunicorn, or one the caller built.
-        proc = subprocess.Popen(argv, env=full_env, stdout=out, stderr=err, cwd=cwd or ROOT)
-    server = Server(proc, port, stdout, stderr, workdir)
-    deadline = time.monotonic() + ready_timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            if request(port, "GET", "/readyz", timeout=1.0).status == 200:
-                return server
-        time.sleep(0.1)
-    server.stop(signal.SIGKILL)
-    raise RuntimeError(
-        f"server not ready (exit {proc.returncode}):\n{stdout.read_text()[-3000:]}\n"
-        f"{stderr.read_text()[-3000:]}"
-    )
 
 
 @dataclass
@@ -404,7 +289,7 @@ def prove_sigterm(
     signal and must get 200; the queued ones must be answered too, not reset; and the
     master must exit 0 within the graceful timeout.
     """
-    server = start_server(workers=workers, env={"GUNICORN_GRACEFUL_TIMEOUT": str(grace)})
+    server = start_gunicorn(workers=workers, env={"GUNICORN_GRACEFUL_TIMEOUT": str(grace)})
     try:
         with background_load(server.port, concurrency=concurrency) as (stop, load):
             time.sleep(load_seconds)
@@ -444,7 +329,7 @@ def prove_kill_worker(
     *, workers: int = 2, concurrency: int = 4, seconds: float = 4.0
 ) -> dict[str, Any]:
     """SIGKILL one worker in the middle of steady load; count what failed."""
-    server = start_server(workers=workers)
+    server = start_gunicorn(workers=workers)
     try:
         before = server.wait_workers(workers)
         with background_load(server.port, concurrency=concurrency, duration=seconds) as (
@@ -586,7 +471,7 @@ def hostile_cases() -> dict[str, Callable[[int], tuple[int, float]]]:
 
 def prove_hostile(*, read_timeout: int = 3, workers: int = 2) -> dict[str, Any]:
     """Run every hostile case against one server; the server must stay healthy."""
-    server = start_server(workers=workers, env={"GUNICORN_READ_TIMEOUT": str(read_timeout)})
+    server = start_gunicorn(workers=workers, env={"GUNICORN_READ_TIMEOUT": str(read_timeout)})
     results: dict[str, dict[str, Any]] = {}
     try:
         for name, run in hostile_cases().items():
@@ -657,7 +542,7 @@ def _wrk(port: int, seconds: int, connections: int, threads: int) -> dict[str, A
 def prove_sustained(
     *, workers: int, seconds: int, connections: int, env: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    server = start_server(workers=workers, env=env)
+    server = start_gunicorn(workers=workers, env=env)
     try:
         # Warm every worker (first requests build per-process caches) before measuring.
         run_load(server.port, concurrency=connections, duration=2.0)
@@ -683,7 +568,7 @@ def prove_memory(
     *, workers: int, seconds: int, connections: int, warmup: float = 20.0, every: float = 5.0
 ) -> dict[str, Any]:
     """Sample every worker's memory while loaded; worker recycling is off so growth shows."""
-    server = start_server(workers=workers, env={"GUNICORN_MAX_REQUESTS": "0"})
+    server = start_gunicorn(workers=workers, env={"GUNICORN_MAX_REQUESTS": "0"})
     samples: list[dict[str, Any]] = []
     try:
         pids = server.wait_workers(workers)

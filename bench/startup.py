@@ -12,14 +12,13 @@ import json
 import statistics
 import subprocess
 import tempfile
-import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bench import common
-from bench.http_vs_echo import ANSWERS, _server_env, echo_argv, netadvisor_argv
+from bench.http_vs_echo import ANSWERS, start_echo, start_netadvisor
 
 
 def memory_kib(pid: int) -> dict[str, int | None]:
@@ -37,16 +36,6 @@ def memory_kib(pid: int) -> dict[str, int | None]:
     return out
 
 
-def _workers(master: int, expected: int, timeout: float = 10) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = common.children(master)
-        if len(found) >= expected:
-            return found
-        time.sleep(0.05)
-    return common.children(master)
-
-
 def _exercise(url: str, body: bytes | None, count: int) -> None:
     """Requests spread over the workers, so the memory reported is that of a working one."""
     for _ in range(count):
@@ -61,43 +50,27 @@ def _exercise(url: str, body: bytes | None, count: int) -> None:
 
 
 def one_start(kind: str, workers: int, trees: Path | None, requests: int) -> dict[str, Any]:
-    port = common.free_port()
-    base = f"http://127.0.0.1:{port}"
-    if kind == "netadvisor":
-        argv, ready = netadvisor_argv(port, workers, trees), f"{base}/readyz"
-        work_url, body = f"{base}/v1/trees/cni/evaluate", json.dumps({"answers": ANSWERS})
-    else:
-        argv, ready = echo_argv(), f"{base}/livez"
-        work_url, body = f"{base}/echo", json.dumps({"answers": ANSWERS})
-    with tempfile.TemporaryFile() as log:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            argv,
-            env=_server_env(port, workers),
-            cwd=common.REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            common.wait_http(ready, 60, proc)
-            ready_s = time.perf_counter() - start
-            pids = _workers(proc.pid, workers)
+    body = json.dumps({"answers": ANSWERS}).encode()
+    with tempfile.TemporaryDirectory(prefix="netadvisor-startup-") as tmp:
+        if kind == "netadvisor":
+            server = start_netadvisor(Path(tmp), workers, trees)
+            work_url = f"{server.base}/v1/trees/cni/evaluate"
+        else:
+            server = start_echo(Path(tmp), workers)
+            work_url = f"{server.base}/echo"
+        with server:
+            pids = server.wait_workers(workers)
             fresh = {pid: memory_kib(pid) for pid in pids}
-            _exercise(work_url, body.encode(), requests)
-            master = memory_kib(proc.pid)
+            _exercise(work_url, body, requests)
+            master = memory_kib(server.proc.pid)
             worked = {pid: memory_kib(pid) for pid in pids}
-        except RuntimeError:
-            log.seek(0)
-            raise RuntimeError(f"{kind} failed to start: {log.read()[-2000:]!r}") from None
-        finally:
-            common.stop(proc)
 
     def med(snapshot: dict[int, dict[str, int | None]], key: str) -> float | None:
         values = [m[key] for m in snapshot.values() if m[key] is not None]
         return statistics.median(values) if values else None
 
     return {
-        "ready_s": ready_s,
+        "ready_s": server.ready_seconds,
         "workers": len(pids),
         "master_kib": master,
         "worker_fresh_kib": {k: med(fresh, k) for k in ("rss", "pss", "uss")},

@@ -4,34 +4,21 @@ over several workers."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import API_TREES, TEST_TREES
+from support.api import API_TREES, TEST_TREES
+from support.server import Server, serve
 
 pytestmark = pytest.mark.slow
 
 WORKERS = 2
 EVALUATIONS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _call(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -47,56 +34,15 @@ def _call(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, 
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, int]]:
-    tmp = tmp_path_factory.mktemp("serve")
-    metrics_dir = tmp / "metrics"
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-        "NETADVISOR_ACCESS_LOG": "false",
-        "NETADVISOR_DECISION_LOG": "false",
-    }
-    argv = [
-        sys.executable,
-        "-m",
-        "service.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(WORKERS),
-        "--trees",
-        str(TEST_TREES),
-        "--overlay",
-        str(API_TREES),
-    ]
-    with (tmp / "out.log").open("wb") as out:
-        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _call(base + "/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None, (tmp / "out.log").read_text()
-            assert time.monotonic() < deadline, "not ready in 30 s"
-            time.sleep(0.1)
-        # `serve` execs gunicorn, so this pid is gunicorn's master.
-        yield base, metrics_dir, process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=30)
-        assert code == 0, (tmp / "out.log").read_text()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    args = ["--trees", str(TEST_TREES), "--overlay", str(API_TREES)]
+    with serve(tmp_path_factory.mktemp("serve"), args, workers=WORKERS) as running:
+        yield running
+    assert running.proc.returncode == 0, running.output()
 
 
-def test_serve_answers_the_api(server: tuple[str, Path, int]) -> None:
-    base, _, _ = server
+def test_serve_answers_the_api(server: Server) -> None:
+    base = server.base
     status, headers, body = _call(base + "/readyz")
     assert (status, json.loads(body)) == (200, {"status": "ready", "trees": 2, "versions": 3})
     status, headers, body = _call(
@@ -122,8 +68,9 @@ def _evaluations(text: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def test_metrics_add_up_across_workers(server: tuple[str, Path, int]) -> None:
-    base, metrics_dir, master = server
+def test_metrics_add_up_across_workers(server: Server) -> None:
+    # `serve` execs gunicorn, so this pid is gunicorn's master.
+    base, metrics_dir, master = server.base, server.metrics, server.proc.pid
     before = _evaluations(_call(base + "/metrics")[2].decode())
     url = base + "/v1/trees/expose/evaluate"
     sent = 0

@@ -116,11 +116,13 @@ def test_smoke_without_out_writes_nothing(tmp_path: Path) -> None:
 
 def test_wsgi_profile(tmp_path: Path) -> None:
     data = run_smoke("wsgi_profile", tmp_path)
-    assert len(data["us_per_request"]) == 8
+    assert len(data["us_per_request"]) == 10
     for name, stats in data["us_per_request"].items():
         assert positive(stats["median"]), name
     # Differences between medians; a smoke run is too short for their sign to mean much.
-    assert math.isfinite(data["logs_us"]) and data["batch_evaluations_per_s"] > 0
+    assert math.isfinite(data["logs_us"])
+    for batch in ("batch", "batch_different", "batch_built"):
+        assert data[f"{batch}_evaluations_per_s"] > 0, batch
 
 
 @pytest.mark.slow

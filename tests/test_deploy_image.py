@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.server import start_gunicorn
 
 from bench import serving_proof as proof
 
@@ -255,7 +256,7 @@ def test_image_cmd_serves_with_a_read_only_root_filesystem(installed: Installed)
     (cmd,) = final("CMD")
     argv = json.loads(cmd)
     argv[0] = str(installed.venv / "bin" / argv[0])
-    server = proof.start_server(
+    server = start_gunicorn(
         workers=2,
         command=_read_only_command(installed.venv, argv),
         cwd=installed.workdir,
@@ -284,6 +285,6 @@ def test_image_cmd_serves_with_a_read_only_root_filesystem(installed: Installed)
     finally:
         code = server.stop()
     assert code == 0
-    output = server.stdout.read_text() + server.stderr.read_text()
+    output = server.output()
     assert "Read-only file system" not in output
     assert "Traceback" not in output

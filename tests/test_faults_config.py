@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from support.server import free_port
 
 from service.engine import Catalog, InvalidAnswers
 from service.engine.conditions import parse_version
@@ -34,15 +34,9 @@ def _env(**settings: str) -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _serve(**settings: str) -> subprocess.CompletedProcess[str]:
     """`netadvisor serve` that must refuse to start (a timeout means it served)."""
-    port = _free_port()
+    port = free_port()
     return subprocess.run(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "1"],
         env=_env(**settings),

@@ -127,16 +127,8 @@ def _counter(server: Server, name: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def _log(server: Server) -> list[dict[str, Any]]:
-    lines = []
-    for line in server.log.read_text(errors="replace").splitlines():
-        if line.startswith("{"):
-            lines.append(json.loads(line))
-    return lines
-
-
 def _refusals(server: Server) -> list[dict[str, Any]]:
-    return [line for line in _log(server) if line.get("event") == "tree_reload_failed"]
+    return [line for line in server.log_lines() if line.get("event") == "tree_reload_failed"]
 
 
 def _healthy(server: Server, title: str, price: float) -> None:
@@ -197,7 +189,7 @@ def test_changes_poll_in_and_bad_changes_are_refused_while_the_last_good_trees_s
 
 
 def _master_pid(server: Server) -> int:
-    for line in _log(server):
+    for line in server.log_lines():
         found = re.match(r"Listening at: \S+ \((\d+)\)", str(line.get("message")))
         if found:
             return int(found.group(1))

@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -20,8 +19,18 @@ import pytest
 
 from bench import serving_proof as proof
 
-ROOT = Path(__file__).resolve().parent.parent
-
+# By its full name: gunicorn imports this module (for slow_app) from the repository root,
+# where the tests' own directory is not on the path.
+from tests.support.server import (
+    ROOT,
+    Server,
+    free_port,
+    gunicorn_argv,
+    server_env,
+    start_gunicorn,
+    stop,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -41,8 +50,8 @@ def slow_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
 
 
 @contextmanager
-def server(**env: str) -> Iterator[proof.Server]:
-    started = proof.start_server(workers=WORKERS, env=env)
+def server(**env: str) -> Iterator[Server]:
+    started = start_gunicorn(workers=WORKERS, env=env)
     try:
         yield started
     finally:
@@ -150,21 +159,22 @@ def _pipe_reader(stream: Any, into: list[bytes]) -> threading.Thread:
 
 
 def test_log_lines_stay_whole_and_bounded_through_a_shared_pipe() -> None:
-    port = proof.free_port()
-    env = proof.server_env(NETADVISOR_PORT=str(port), NETADVISOR_WORKERS=str(WORKERS))
-    argv = [sys.executable, "-m", "gunicorn", "--config", "python:service.serving.gunicorn_conf",
-            "service.wsgi:app"]  # fmt: skip
+    port = free_port()
     # stdout is a pipe shared by the master and both workers, as under a container runtime.
     proc = subprocess.Popen(
-        argv, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        gunicorn_argv(),
+        env=server_env(port, WORKERS),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     lines: list[bytes] = []
     reader = _pipe_reader(proc.stdout, lines)
     try:
-        deadline = time.monotonic() + 30
-        while _timed(port, "GET", "/readyz")[0] != 200:
-            assert time.monotonic() < deadline and proc.poll() is None, lines[-5:]
-            time.sleep(0.1)
+        try:
+            wait_ready(proc, port)
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}; its last lines: {lines[-5:]}")
         long_path = "/v1/trees/" + "%01" * 1300  # 7.8 KB echoed: each byte is escaped to six
         long_id = {"X-Request-ID": "r" * 5000}
 
@@ -182,8 +192,7 @@ def test_log_lines_stay_whole_and_bounded_through_a_shared_pipe() -> None:
         for thread in threads:
             thread.join(120)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
+        stop(proc)
         reader.join(10)
         assert proc.stdout is not None
         proc.stdout.close()
@@ -199,7 +208,7 @@ def test_log_lines_stay_whole_and_bounded_through_a_shared_pipe() -> None:
 
 
 def test_sigterm_under_load_stops_accepting_finishes_in_flight_and_exits_in_seconds() -> None:
-    srv = proof.start_server(
+    srv = start_gunicorn(
         workers=WORKERS,
         # Workers recycle during the load, and each says so once.
         env={"GUNICORN_MAX_REQUESTS": "500", "GUNICORN_MAX_REQUESTS_JITTER": "0"},
@@ -241,13 +250,11 @@ def test_sigterm_under_load_stops_accepting_finishes_in_flight_and_exits_in_seco
 
 
 def test_a_request_past_the_worker_timeout_gets_a_problem_not_an_html_page() -> None:
-    srv = proof.start_server(
+    srv = start_gunicorn(
+        "tests.test_faults_serving:slow_app",
         workers=WORKERS,
         env={"GUNICORN_TIMEOUT": "3", "GUNICORN_READ_TIMEOUT": "2"},
-        command=[sys.executable, "-m", "gunicorn", "--config",
-                 "python:service.serving.gunicorn_conf", "tests.test_faults_serving:slow_app"],
-        ready_timeout=30,
-    )  # fmt: skip
+    )
     try:
         before = srv.wait_workers(WORKERS)
         started = time.monotonic()
@@ -266,7 +273,7 @@ def test_a_request_past_the_worker_timeout_gets_a_problem_not_an_html_page() -> 
 
 def test_recycled_workers_metric_files_are_folded_and_counts_kept(tmp_path: Path) -> None:
     metrics = tmp_path / "metrics"
-    srv = proof.start_server(
+    srv = start_gunicorn(
         workers=WORKERS,
         env={
             "PROMETHEUS_MULTIPROC_DIR": str(metrics),

@@ -7,17 +7,14 @@ import json
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.server import ROOT, free_port, gunicorn_argv, server_env, start_gunicorn
 
 from bench import serving_proof as proof
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 pytestmark = pytest.mark.slow
 
@@ -82,13 +79,14 @@ def test_hostile_input_gets_a_4xx_or_a_bounded_close() -> None:
 
 def _start_failing(env: dict[str, str], timeout: float = 30) -> tuple[int, str, str, bool]:
     """Start gunicorn that must fail; report whether its port was ever bound."""
-    port = proof.free_port()
-    full = proof.server_env(env, NETADVISOR_PORT=str(port), NETADVISOR_WORKERS="2")
+    port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "python:service.serving.gunicorn_conf",
-         "service.wsgi:app"],
-        env=full, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        gunicorn_argv(),
+        env=server_env(port, 2, env),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     bound = False
     deadline = time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
@@ -136,7 +134,7 @@ def test_bad_configuration_stops_start_up_before_the_port_is_bound(
 
 
 def test_logs_are_json_with_request_and_trace_ids(tmp_path: Path) -> None:
-    server = proof.start_server(workers=2)
+    server = start_gunicorn(workers=2)
     try:
         trace = "4bf92f3577b34da6a3ce929d0e0e4736"
         reply = proof.request(
@@ -152,7 +150,7 @@ def test_logs_are_json_with_request_and_trace_ids(tmp_path: Path) -> None:
     finally:
         code = server.stop()
     assert code == 0
-    raw = server.stdout.read_text().splitlines()
+    raw = server.log.read_text().splitlines()
     lines: list[dict[str, Any]] = [json.loads(line) for line in raw]  # every line is JSON
     access = [ln for ln in lines if ln["logger"] == "netadvisor.access"]
     (evaluate,) = [ln for ln in access if ln["route"] == "/v1/trees/<tree_id>/evaluate"]
@@ -176,7 +174,7 @@ def test_logs_are_json_with_request_and_trace_ids(tmp_path: Path) -> None:
 
 def test_auth_cors_and_open_probes_on_the_real_server() -> None:
     token = "k8s-secret-token-0123456789"
-    server = proof.start_server(
+    server = start_gunicorn(
         workers=2,
         env={
             "NETADVISOR_API_TOKENS": token,
@@ -205,7 +203,7 @@ def test_workers_follow_the_setting_and_metrics_dir_is_cleaned(tmp_path: Path) -
     metrics.mkdir()
     stale = metrics / "counter_999999.db"
     stale.write_bytes(b"stale")
-    server = proof.start_server(workers=3, env={"PROMETHEUS_MULTIPROC_DIR": str(metrics)})
+    server = start_gunicorn(workers=3, env={"PROMETHEUS_MULTIPROC_DIR": str(metrics)})
     try:
         assert len(server.wait_workers(3)) == 3
         assert not stale.exists()
