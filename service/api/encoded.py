@@ -68,5 +68,7 @@ class EncodedBodies:
 
 
 def _key_bytes(result: Result) -> int:
-    """What the key's strings hold: answers may be long texts (a pattern answer)."""
-    return sum(len(k) + (len(v) if isinstance(v, str) else 8) for k, v in result.given.items())
+    """What the key's strings hold: answers may be long texts (a pattern answer), and
+    facts' evidence names the objects it was read from."""
+    given = sum(len(k) + (len(v) if isinstance(v, str) else 8) for k, v in result.given.items())
+    return given + sum(len(k) + len(v) for k, v in result.evidence.items())
