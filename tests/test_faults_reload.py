@@ -203,6 +203,10 @@ def test_sighup_loads_changed_trees_in_every_new_worker_and_keeps_them_on_a_bad_
     # No polling within the test: only SIGHUP can bring the change in.
     with _server(files, reload_seconds=3600) as server:
         master = _master_pid(server)
+        # Each worker also checks the files when it starts (before its first request):
+        # the change must come after every worker has started, or one picks it up alone.
+        server.wait_workers(WORKERS)
+        time.sleep(1.0)
         files.retitle("Expose a service, after HUP")
         time.sleep(1.5)
         assert _view(server)[3] == "Expose services"
