@@ -97,12 +97,17 @@ def python() -> str:
     return sys.executable
 
 
-def rss_kib(pid: int) -> int | None:
-    """Resident memory of one process, from /proc (VmRSS)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+def memory_kib(pid: int) -> dict[str, int]:
+    """RSS, PSS (shared pages split between their sharers) and USS (pages only this
+    process has) of one live process, in KiB, from /proc/PID/smaps_rollup."""
+    values: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts and parts[-1] == "kB":
+            values[name] = int(parts[0])
+    return {
+        "rss": values.get("Rss", 0),
+        "pss": values.get("Pss", 0),
+        "uss": values.get("Private_Clean", 0) + values.get("Private_Dirty", 0),
+    }

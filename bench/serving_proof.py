@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import common
 from tests.support.server import HOST, ROOT, start_gunicorn
 
 EVALUATE_PATH = "/v1/trees/service-mesh/evaluate"
@@ -55,21 +56,6 @@ EVALUATE_BODY = json.dumps(
     }
 ).encode()
 JSON_HEADERS = {"Content-Type": "application/json"}
-
-
-def memory_kib(pid: int) -> dict[str, int]:
-    """RSS, PSS and private (unshared) memory of a process, in KiB."""
-    values: dict[str, int] = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, _, rest = line.partition(":")
-        parts = rest.split()
-        if parts and parts[-1] == "kB":
-            values[name] = int(parts[0])
-    return {
-        "rss": values.get("Rss", 0),
-        "pss": values.get("Pss", 0),
-        "private": values.get("Private_Clean", 0) + values.get("Private_Dirty", 0),
-    }
 
 
 @dataclass
@@ -580,7 +566,7 @@ def prove_memory(
             while time.monotonic() - began < seconds + warmup:
                 time.sleep(every)
                 at = round(time.monotonic() - began, 1)
-                samples.append({"t": at, **{str(p): memory_kib(p) for p in pids}})
+                samples.append({"t": at, **{str(p): common.memory_kib(p) for p in pids}})
         current = server.workers()
     finally:
         server.stop()
@@ -599,7 +585,7 @@ def prove_memory(
             "rss_after_warmup_kib": base,
             "rss_peak_kib": peak,
             "rss_last_kib": last,
-            "private_last_kib": after[-1][pid]["private"],
+            "private_last_kib": after[-1][pid]["uss"],
             "growth_percent": round(100.0 * (peak - base) / base, 2),
         }
     return report

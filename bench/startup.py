@@ -21,21 +21,6 @@ from bench import common
 from bench.http_vs_echo import ANSWERS, start_echo, start_netadvisor
 
 
-def memory_kib(pid: int) -> dict[str, int | None]:
-    """RSS, PSS (shared pages split between sharers) and USS (pages only this one has)."""
-    out: dict[str, int | None] = {"rss": common.rss_kib(pid), "pss": None, "uss": None}
-    try:
-        fields = {}
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-            name, _, rest = line.partition(":")
-            fields[name] = int(rest.split()[0])
-        out["pss"] = fields.get("Pss")
-        out["uss"] = fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
-    except (OSError, ValueError, IndexError):
-        pass
-    return out
-
-
 def _exercise(url: str, body: bytes | None, count: int) -> None:
     """Requests spread over the workers, so the memory reported is that of a working one."""
     for _ in range(count):
@@ -60,14 +45,13 @@ def one_start(kind: str, workers: int, trees: Path | None, requests: int) -> dic
             work_url = f"{server.base}/echo"
         with server:
             pids = server.wait_workers(workers)
-            fresh = {pid: memory_kib(pid) for pid in pids}
+            fresh = {pid: common.memory_kib(pid) for pid in pids}
             _exercise(work_url, body, requests)
-            master = memory_kib(server.proc.pid)
-            worked = {pid: memory_kib(pid) for pid in pids}
+            master = common.memory_kib(server.proc.pid)
+            worked = {pid: common.memory_kib(pid) for pid in pids}
 
-    def med(snapshot: dict[int, dict[str, int | None]], key: str) -> float | None:
-        values = [m[key] for m in snapshot.values() if m[key] is not None]
-        return statistics.median(values) if values else None
+    def med(snapshot: dict[int, dict[str, int]], key: str) -> float:
+        return statistics.median(m[key] for m in snapshot.values())
 
     return {
         "ready_s": server.ready_seconds,
