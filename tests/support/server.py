@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +29,15 @@ GUNICORN_CONFIG = "python:service.serving.gunicorn_conf"
 APP = "service.wsgi:app"
 # Fine enough that the start-up benchmark's time to ready is not rounded up by the wait.
 POLL_SECONDS = 0.005
+
+
+@functools.cache
+def _scratch() -> str:
+    """Where servers started without a work directory keep theirs: readable after a server
+    stops (tests read its log then), removed when this process exits."""
+    path = tempfile.mkdtemp(prefix="netadvisor-servers-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def free_port() -> int:
@@ -187,9 +199,9 @@ def start(
     """Launch ``argv``, a server that listens on ``port``, with exactly ``env`` and return
     once ``ready_path`` answers 200; if it exits or time runs out first, kill it and raise
     RuntimeError with the end of its output. Its log, and its metric files unless ``env``
-    puts them elsewhere, go in ``workdir`` (a new temporary directory when None), which is
-    left for the caller to read after it stops."""
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="netadvisor-serve-"))
+    puts them elsewhere, go in ``workdir``, left for the caller to read after it stops (when
+    None, a new directory removed when this process exits)."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="serve-", dir=_scratch()))
     workdir.mkdir(parents=True, exist_ok=True)
     full_env = {"PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"), **env}
     log = workdir / "server.log"
