@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import common
-from tests.support.server import HOST, ROOT, start_gunicorn
+from tests.support.server import HOST, ROOT, read_until_closed, start_gunicorn
 
 EVALUATE_PATH = "/v1/trees/service-mesh/evaluate"
 EVALUATE_BODY = json.dumps(
@@ -245,16 +245,7 @@ def partial_request(port: int, body: bytes = EVALUATE_BODY) -> tuple[socket.sock
 def read_response(sock: socket.socket, timeout: float = 30.0) -> tuple[int, bytes]:
     """Read until the server closes; (status, body), status 0 if nothing came back."""
     sock.settimeout(timeout)
-    chunks = []
-    while True:
-        try:
-            chunk = sock.recv(65536)
-        except (ConnectionResetError, TimeoutError):
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    raw = b"".join(chunks)
+    raw = read_until_closed(sock)
     match = re.match(rb"HTTP/1\.[01] (\d{3})", raw)
     _head, _, body = raw.partition(b"\r\n\r\n")
     return (int(match.group(1)) if match else 0), body

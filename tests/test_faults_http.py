@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.server import Server, serve
+from support.server import Server, read_until_closed, serve
 
 pytestmark = pytest.mark.slow
 
@@ -40,23 +40,10 @@ def _connect(server: Server) -> socket.socket:
     return socket.create_connection(("127.0.0.1", server.port), timeout=10)
 
 
-def _read_all(sock: socket.socket) -> bytes:
-    data = b""
-    while True:
-        try:
-            chunk = sock.recv(65536)
-        except (TimeoutError, ConnectionResetError):
-            break
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
 def _exchange(server: Server, payload: bytes) -> bytes:
     with _connect(server) as sock:
         sock.sendall(payload)
-        return _read_all(sock)
+        return read_until_closed(sock)
 
 
 def _head(method: str, path: str, *lines: str) -> bytes:
@@ -94,7 +81,7 @@ def test_expect_100_continue_past_the_limit_gets_413_without_100_continue(
     started = time.monotonic()
     with _connect(server) as sock:
         sock.sendall(head)  # and wait, as a client that asked to be told to continue
-        response = _read_all(sock)
+        response = read_until_closed(sock)
     assert _status(response) == 413, response[:200]
     assert b"100 Continue" not in response
     assert time.monotonic() - started < 2  # answered at once, not at the read deadline
@@ -115,7 +102,7 @@ def test_expect_100_continue_within_the_limit_is_told_to_continue(server: Server
         interim = sock.recv(64)
         assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
         sock.sendall(body)
-        response = _read_all(sock)
+        response = read_until_closed(sock)
     assert _status(response) == 200
     # Refused unread (not JSON by its type): no 100 Continue either.
     refused = _exchange(

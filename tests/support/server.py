@@ -47,6 +47,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection, resets it or the
+    socket's timeout passes: what a raw-socket test then parses."""
+    chunks = []
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, TimeoutError):
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def children(pid: int) -> list[int]:
     """Direct child processes of ``pid`` (gunicorn's workers), from /proc."""
     found = []
