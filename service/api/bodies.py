@@ -198,14 +198,12 @@ def _batch_item_errors(errors: Errors, item: object, at: str) -> None:
         errors[at.rstrip(".")] = [NOT_OBJECT]
         return
     _evaluate_errors(errors, item, _BATCH_FIELDS, at)
-    tree = item.get("tree", _ABSENT)
-    if tree is _ABSENT:
+    if "tree" not in item:
         errors[f"{at}tree"] = [MISSING]
-    elif type(tree) is not str or not 0 < len(tree) <= MAX_ID_LENGTH:
-        errors.update(_string(tree, f"{at}tree", low=1, high=MAX_ID_LENGTH))
-    version = item.get("version")
-    if version is not None and (type(version) is not str or not 0 < len(version) <= MAX_ID_LENGTH):
-        errors.update(_string(version, f"{at}version", low=1, high=MAX_ID_LENGTH))
+    else:
+        errors.update(_string(item["tree"], f"{at}tree", low=1, high=MAX_ID_LENGTH))
+    if item.get("version") is not None:
+        errors.update(_string(item["version"], f"{at}version", low=1, high=MAX_ID_LENGTH))
 
 
 def load_batch(body: object, max_items: int) -> BatchItems:
